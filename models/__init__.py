@@ -1,0 +1,10 @@
+"""Persistence: SQLAlchemy models (one module per aggregate), engine and migrations."""
+
+from pathlib import Path
+
+from models import jobs, tenants  # noqa: F401  (register tables on Base.metadata)
+from models.base import Base
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+__all__ = ["Base", "MIGRATIONS_DIR"]

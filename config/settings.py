@@ -1,0 +1,163 @@
+"""Settings for web and workers, read once from the environment (12-factor)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+GiB = 1024**3
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the service; defaults describe the embedded single-machine mode."""
+
+    data_dir: Path = PROJECT_ROOT / ".data"
+    database_url: str = ""
+    redis_url: str = ""
+    s3_endpoint: str = "127.0.0.1:8333"
+    s3_access_key: str = "allure-dev"
+    s3_secret_key: str = "allure-dev-secret"
+    s3_bucket: str = "allure-connect"
+    s3_region: str = "us-east-1"
+    s3_secure: bool = False
+    # Where browsers reach storage for presigned PUTs, when it differs from s3_endpoint.
+    s3_public_endpoint: str = ""
+    public_base_url: str = "http://127.0.0.1:3000"
+    port: int = 3000
+    web_concurrency: int = 0
+    web_threads: int = 4
+    secret_key: str = ""
+    dispatch_signing_keys: str = ""
+    service_name: str = "scorm-api"
+    version: str = "1.5.0"
+    rate_limit_read: int = 1000
+    rate_limit_write: int = 100
+    rate_limit_upload: int = 10
+    max_package_bytes: int = 2 * GiB
+    max_request_bytes: int = 10 * 1024 * 1024
+    max_upload_form_bytes: int = 2 * GiB
+    upload_url_ttl_seconds: int = 900
+    launch_token_ttl_seconds: int = 300
+    default_quota_packages: int = 1000
+    default_quota_bytes: int = 50 * GiB
+    job_timeout_seconds: int = 3600
+    log_level: str = "INFO"
+
+    @property
+    def embedded(self) -> bool:
+        """True when no external database is configured (the one-machine default)."""
+        return not self.database_url.startswith("postgresql")
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return _normalise_db_url(self.database_url)
+        return f"sqlite:///{self.data_dir / 'allure.db'}"
+
+    @property
+    def redis_connection_url(self) -> str:
+        return self.redis_url or f"unix://{self.data_dir / 'redis.sock'}"
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """A copy with some fields replaced (tests use this)."""
+        return replace(self, **changes)
+
+
+def _normalise_db_url(url: str) -> str:
+    # Heroku-style URLs say postgres://, which SQLAlchemy 2 no longer accepts.
+    if url.startswith("postgres://"):
+        return "postgresql+psycopg2://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg2://" + url[len("postgresql://") :]
+    return url
+
+
+_ENV_MAP: dict[str, tuple[str, type]] = {
+    "AC_DATA_DIR": ("data_dir", Path),
+    "DATABASE_URL": ("database_url", str),
+    "REDIS_URL": ("redis_url", str),
+    "S3_ENDPOINT": ("s3_endpoint", str),
+    "S3_ACCESS_KEY": ("s3_access_key", str),
+    "S3_SECRET_KEY": ("s3_secret_key", str),
+    "S3_BUCKET": ("s3_bucket", str),
+    "S3_REGION": ("s3_region", str),
+    "S3_SECURE": ("s3_secure", bool),
+    "S3_PUBLIC_ENDPOINT": ("s3_public_endpoint", str),
+    "PUBLIC_BASE_URL": ("public_base_url", str),
+    "PORT": ("port", int),
+    "WEB_CONCURRENCY": ("web_concurrency", int),
+    "AC_WEB_THREADS": ("web_threads", int),
+    "SECRET_KEY": ("secret_key", str),
+    "AC_DISPATCH_SIGNING_KEYS": ("dispatch_signing_keys", str),
+    "AC_RATE_LIMIT_READ": ("rate_limit_read", int),
+    "AC_RATE_LIMIT_WRITE": ("rate_limit_write", int),
+    "AC_RATE_LIMIT_UPLOAD": ("rate_limit_upload", int),
+    "AC_MAX_PACKAGE_BYTES": ("max_package_bytes", int),
+    "AC_MAX_REQUEST_BYTES": ("max_request_bytes", int),
+    "AC_UPLOAD_URL_TTL_SECONDS": ("upload_url_ttl_seconds", int),
+    "AC_LAUNCH_TOKEN_TTL_SECONDS": ("launch_token_ttl_seconds", int),
+    "AC_DEFAULT_QUOTA_PACKAGES": ("default_quota_packages", int),
+    "AC_DEFAULT_QUOTA_BYTES": ("default_quota_bytes", int),
+    "AC_JOB_TIMEOUT_SECONDS": ("job_timeout_seconds", int),
+    "AC_LOG_LEVEL": ("log_level", str),
+}
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from the environment; unset variables keep the embedded defaults."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for name, (attr, kind) in _ENV_MAP.items():
+        raw = env.get(name)
+        if raw is None or raw == "":
+            continue
+        values[attr] = _bool(raw) if kind is bool else kind(raw)
+    settings = Settings(**values)
+    if "PUBLIC_BASE_URL" not in env and "PORT" in env:
+        settings = replace(settings, public_base_url=f"http://127.0.0.1:{settings.port}")
+    if not settings.secret_key:
+        settings = replace(settings, secret_key=_embedded_secret(settings.data_dir))
+    return settings
+
+
+def _embedded_secret(data_dir: Path) -> str:
+    """A per-installation secret kept in the data folder, so restarts keep tokens valid."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret
+
+
+def child_environment(settings: Settings) -> dict[str, str]:
+    """Environment variables that make a child process see the same settings."""
+    env = {
+        "AC_DATA_DIR": str(settings.data_dir),
+        "DATABASE_URL": settings.sqlalchemy_url,
+        "REDIS_URL": settings.redis_connection_url,
+        "S3_ENDPOINT": settings.s3_endpoint,
+        "S3_ACCESS_KEY": settings.s3_access_key,
+        "S3_SECRET_KEY": settings.s3_secret_key,
+        "S3_BUCKET": settings.s3_bucket,
+        "S3_REGION": settings.s3_region,
+        "S3_SECURE": "true" if settings.s3_secure else "false",
+        "PUBLIC_BASE_URL": settings.public_base_url,
+        "PORT": str(settings.port),
+        "SECRET_KEY": settings.secret_key,
+    }
+    if settings.s3_public_endpoint:
+        env["S3_PUBLIC_ENDPOINT"] = settings.s3_public_endpoint
+    return env

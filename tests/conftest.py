@@ -1,0 +1,6 @@
+"""Shared fixtures: real Postgres, Redis and S3 storage for every test (see tests/fixtures/)."""
+
+pytest_plugins = [
+    "tests.fixtures.services",
+    "tests.fixtures.platform",
+]

@@ -1,0 +1,97 @@
+"""API key authentication and scopes: Bearer or X-API-Key (Bearer wins)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TypeVar
+
+from flask import Flask, current_app, g, request
+from sqlalchemy import update
+
+from models.base import utcnow
+from models.tenants import ApiKey, find_active_key
+from web.errors import ApiError
+from web.services import db
+
+F = TypeVar("F", bound=Callable[..., object])
+API_PREFIX = "/api/v1/"
+_LAST_USED_GRANULARITY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key's id, its tenant and scopes."""
+
+    key_id: str
+    tenant_id: str
+    scopes: frozenset[str]
+
+
+def presented_key() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    api_key = request.headers.get("X-API-Key", "").strip()
+    return api_key or None
+
+
+def authenticate() -> Principal:
+    secret = presented_key()
+    if not secret:
+        raise ApiError(401, "UNAUTHORIZED", "Missing API key")
+    key = find_active_key(db(), secret)
+    if key is None:
+        raise ApiError(401, "UNAUTHORIZED", "Invalid or revoked API key")
+    _touch(key)
+    return Principal(key.id, key.tenant_id, key.scope_set)
+
+
+def _touch(key: ApiKey) -> None:
+    # Written at most once a minute per key, so reads stay cheap under load.
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at > _LAST_USED_GRANULARITY:
+        db().execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
+        db().commit()
+
+
+def required_scope(view: Callable[..., object] | None) -> str:
+    declared = getattr(view, "_required_scope", None)
+    if declared:
+        return declared
+    return "read" if request.method in ("GET", "HEAD", "OPTIONS") else "write"
+
+
+def scope(name: str) -> Callable[[F], F]:
+    """Mark a view as needing a scope other than the method's default (e.g. admin)."""
+
+    def mark(view: F) -> F:
+        view._required_scope = name  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def current_principal() -> Principal:
+    return g.principal
+
+
+def current_tenant_id() -> str:
+    return current_principal().tenant_id
+
+
+def _before_request() -> None:
+    if not request.path.startswith(API_PREFIX) or request.method == "OPTIONS":
+        return
+    principal = authenticate()
+    g.principal = principal
+    view = current_app.view_functions.get(request.endpoint or "")
+    needed = required_scope(view)
+    if needed not in principal.scopes:
+        raise ApiError(403, "FORBIDDEN", f"This API key lacks the '{needed}' scope")
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_before_request)

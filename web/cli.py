@@ -1,0 +1,119 @@
+"""Flask CLI: `flask --app web tenants ...` and `flask --app web keys ...`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from models.base import isoformat, utcnow
+from models.tenants import ApiKey, Tenant, create_api_key, create_tenant
+from web.services import services, settings
+
+tenants_cli = AppGroup("tenants", help="Manage tenants.")
+keys_cli = AppGroup("keys", help="Manage API keys.")
+
+
+def _emit(as_json: bool, data: dict[str, Any], text: str) -> None:
+    click.echo(json.dumps(data) if as_json else text)
+
+
+@tenants_cli.command("create")
+@click.argument("name")
+@click.option("--quota-packages", type=click.IntRange(min=0), default=None)
+@click.option("--quota-bytes", type=click.IntRange(min=0), default=None)
+@click.option("--operator", is_flag=True, help="May use the RQ dashboard.")
+@click.option("--json", "as_json", is_flag=True)
+def tenants_create(
+    name: str, quota_packages: int | None, quota_bytes: int | None, operator: bool, as_json: bool
+) -> None:
+    """Create a tenant."""
+    cfg = settings()
+    with services().sessions.begin() as session:
+        tenant = create_tenant(
+            session,
+            name,
+            cfg.default_quota_packages if quota_packages is None else quota_packages,
+            cfg.default_quota_bytes if quota_bytes is None else quota_bytes,
+            is_operator=operator,
+        )
+        tenant_id = tenant.id
+    _emit(as_json, {"id": tenant_id}, f"tenant {tenant_id} created")
+
+
+@tenants_cli.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def tenants_list(as_json: bool) -> None:
+    """List tenants."""
+    with services().sessions() as session:
+        rows = [
+            {"id": t.id, "name": t.name, "quota_packages": t.quota_packages, "is_operator": t.is_operator}
+            for t in session.scalars(select(Tenant).order_by(Tenant.created_at))
+        ]
+    for row in rows:
+        _emit(as_json, row, f"{row['id']}  {row['name']}")
+
+
+@keys_cli.command("create")
+@click.option("--tenant", "tenant_id", required=True)
+@click.option("--scopes", default="read,write", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def keys_create(tenant_id: str, scopes: str, as_json: bool) -> None:
+    """Create an API key; the secret is printed once, here."""
+    with services().sessions.begin() as session:
+        if session.get(Tenant, tenant_id) is None:
+            raise click.ClickException(f"no tenant {tenant_id}")
+        try:
+            key, secret = create_api_key(session, tenant_id, [s.strip() for s in scopes.split(",") if s.strip()])
+        except ValueError as err:
+            raise click.ClickException(str(err)) from None
+        key_id = key.id
+    _emit(as_json, {"id": key_id, "key": secret}, f"key {key_id}: {secret}")
+
+
+@keys_cli.command("list")
+@click.option("--tenant", "tenant_id", default=None)
+@click.option("--json", "as_json", is_flag=True)
+def keys_list(tenant_id: str | None, as_json: bool) -> None:
+    """List keys (prefixes only)."""
+    query = select(ApiKey).order_by(ApiKey.created_at)
+    if tenant_id:
+        query = query.where(ApiKey.tenant_id == tenant_id)
+    with services().sessions() as session:
+        rows = [_key_row(k) for k in session.scalars(query)]
+    for row in rows:
+        _emit(as_json, row, f"{row['id']}  {row['prefix']}…  {row['scopes']}  revoked={row['revoked_at']}")
+
+
+def _key_row(key: ApiKey) -> dict[str, Any]:
+    return {
+        "id": key.id,
+        "tenant_id": key.tenant_id,
+        "prefix": key.prefix,
+        "scopes": key.scopes.split(","),
+        "created_at": isoformat(key.created_at),
+        "last_used_at": isoformat(key.last_used_at),
+        "revoked_at": isoformat(key.revoked_at),
+    }
+
+
+@keys_cli.command("revoke")
+@click.argument("key_id")
+@click.option("--json", "as_json", is_flag=True)
+def keys_revoke(key_id: str, as_json: bool) -> None:
+    """Revoke a key; it stops working at once."""
+    with services().sessions.begin() as session:
+        key = session.get(ApiKey, key_id)
+        if key is None:
+            raise click.ClickException(f"no key {key_id}")
+        key.revoked_at = key.revoked_at or utcnow()
+    _emit(as_json, {"id": key_id, "revoked": True}, f"key {key_id} revoked")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(tenants_cli)
+    app.cli.add_command(keys_cli)

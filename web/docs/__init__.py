@@ -1,0 +1,1 @@
+"""Interactive API docs (Scalar), served from the service's own static files."""

@@ -1,0 +1,38 @@
+"""`GET /api/docs`: the Scalar API reference over `/api/docs/openapi`, with no internet needed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, send_file
+
+from config.settings import PROJECT_ROOT
+
+blp = Blueprint("docs_ui", __name__)
+SCALAR_BUNDLE = PROJECT_ROOT / "node_modules" / "@scalar" / "api-reference" / "dist" / "browser" / "standalone.js"
+
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Allure Connect API</title>
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+</head>
+<body>
+  <script id="api-reference" data-url="/api/docs/openapi"></script>
+  <script src="/api/docs/static/scalar.js"></script>
+</body>
+</html>
+"""
+
+
+@blp.get("/api/docs")
+def scalar_page() -> Response:
+    return Response(PAGE, mimetype="text/html")
+
+
+@blp.get("/api/docs/static/scalar.js")
+def scalar_bundle() -> Response:
+    if not Path(SCALAR_BUNDLE).exists():
+        abort(404)
+    return send_file(SCALAR_BUNDLE, mimetype="text/javascript", max_age=86400)

@@ -1,0 +1,1 @@
+"""Jobs blueprint: clients poll background work here."""

@@ -1,0 +1,76 @@
+"""`GET /api/v1/jobs` and `GET /api/v1/jobs/{id}`, scoped to the caller's tenant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from models.base import isoformat
+from models.jobs import Job
+from web.auth import current_tenant_id
+from web.errors import ApiError
+from web.jobs.schemas import JobListArgsSchema, JobListSchema, JobSchema
+from web.pagination import paginate, pagination_block
+from web.services import db, services
+from workers.reconcile import reconcile
+
+blp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs", description="Background jobs")
+
+
+def job_body(job: Job) -> dict[str, Any]:
+    error = None
+    if job.error_code:
+        error = {
+            "code": job.error_code,
+            "message": job.error_message or "",
+            "details": job.error_details or {},
+        }
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "stage": job.stage,
+        "progress": job.progress,
+        "error": error,
+        "result": job.result or {},
+        "created_at": isoformat(job.created_at),
+        "started_at": isoformat(job.started_at),
+        "finished_at": isoformat(job.finished_at),
+    }
+
+
+def get_tenant_job(job_id: str) -> Job:
+    job = db().get(Job, job_id)
+    if job is None or job.tenant_id != current_tenant_id():
+        raise ApiError(404, "NOT_FOUND", "Job not found")
+    return job
+
+
+@blp.route("")
+class Jobs(MethodView):
+    @blp.arguments(JobListArgsSchema, location="query")
+    @blp.response(200, JobListSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List jobs"""
+        query = select(Job).where(Job.tenant_id == current_tenant_id())
+        if "status" in args:
+            query = query.where(Job.status == args["status"])
+        if "kind" in args:
+            query = query.where(Job.kind == args["kind"])
+        query = query.order_by(Job.created_at.desc(), Job.id)
+        rows, total = paginate(db(), query, args["page"], args["limit"])
+        page = pagination_block(args["page"], args["limit"], total)
+        return {"jobs": [job_body(j) for j in rows], "pagination": page}
+
+
+@blp.route("/<string:job_id>")
+class JobById(MethodView):
+    @blp.response(200, JobSchema)
+    def get(self, job_id: str) -> dict[str, Any]:
+        """Get a job's status, stage, progress, result or error"""
+        job = get_tenant_job(job_id)
+        reconcile(db(), job, services().redis)
+        return job_body(job)

@@ -1,0 +1,13 @@
+"""The API's blueprints: one module per resource, each exposing `blp` (one line per resource)."""
+
+from __future__ import annotations
+
+MODULES: tuple[str, ...] = (
+    "web.health.resources",
+    "web.jobs.resources",
+)
+
+# Plain Flask blueprints (HTML pages, runtime endpoints): not part of the OpenAPI document.
+PLAIN_MODULES: tuple[str, ...] = (
+    "web.docs.resources",
+)
