@@ -57,8 +57,17 @@ def _touch(key: ApiKey) -> None:
         db().commit()
 
 
-def required_scope(view: Callable[..., object] | None) -> str:
-    declared = getattr(view, "_required_scope", None)
+def view_marker(name: str) -> str | None:
+    """A marker set by a decorator on the view function or on the MethodView's method."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        view = getattr(view_class, request.method.lower(), None)
+    return getattr(view, name, None)
+
+
+def required_scope() -> str:
+    declared = view_marker("_required_scope")
     if declared:
         return declared
     return "read" if request.method in ("GET", "HEAD", "OPTIONS") else "write"
@@ -87,8 +96,7 @@ def _before_request() -> None:
         return
     principal = authenticate()
     g.principal = principal
-    view = current_app.view_functions.get(request.endpoint or "")
-    needed = required_scope(view)
+    needed = required_scope()
     if needed not in principal.scopes:
         raise ApiError(403, "FORBIDDEN", f"This API key lacks the '{needed}' scope")
 

@@ -16,6 +16,7 @@ from web.services import services, settings
 
 tenants_cli = AppGroup("tenants", help="Manage tenants.")
 keys_cli = AppGroup("keys", help="Manage API keys.")
+storage_cli = AppGroup("storage", help="Object storage.")
 
 
 def _emit(as_json: bool, data: dict[str, Any], text: str) -> None:
@@ -114,6 +115,14 @@ def keys_revoke(key_id: str, as_json: bool) -> None:
     _emit(as_json, {"id": key_id, "revoked": True}, f"key {key_id} revoked")
 
 
+@storage_cli.command("init")
+def storage_init() -> None:
+    """Create the bucket if it does not exist."""
+    services().storage.ensure_bucket()
+    click.echo(f"bucket {settings().s3_bucket} ready")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(tenants_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(storage_cli)

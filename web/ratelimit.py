@@ -9,9 +9,9 @@ from typing import TypeVar
 from flask import Flask, Response, current_app, g, request
 from limits import RateLimitItemPerMinute
 from limits.storage import RedisStorage
-from limits.strategies import FixedWindowRateLimiter
 
 from config.settings import Settings
+from web.auth import view_marker
 from web.errors import ApiError
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -37,7 +37,7 @@ class RateLimits:
     """A fixed window per key and class: Redis INCR is exact across processes."""
 
     def __init__(self, settings: Settings) -> None:
-        self.limiter = FixedWindowRateLimiter(RedisStorage(_storage_uri(settings.redis_connection_url)))
+        self.storage = RedisStorage(_storage_uri(settings.redis_connection_url))
         self.items = {
             "read": RateLimitItemPerMinute(settings.rate_limit_read),
             "write": RateLimitItemPerMinute(settings.rate_limit_write),
@@ -45,16 +45,20 @@ class RateLimits:
         }
 
     def check(self, key_id: str, klass: str) -> tuple[int, int, int, bool]:
-        """Count one request; returns (limit, remaining, reset epoch seconds, allowed)."""
+        """Count one request; returns (limit, remaining, reset epoch seconds, allowed).
+
+        The count comes from the same INCR that admits the request, so `remaining` is exact
+        even under concurrency (a separate read of the window would race).
+        """
         item = self.items[klass]
-        allowed = self.limiter.hit(item, key_id, klass)
-        stats = self.limiter.get_window_stats(item, key_id, klass)
-        return item.amount, stats.remaining, int(stats.reset_time), allowed
+        window_key = item.key_for(key_id, klass)
+        count = self.storage.incr(window_key, item.get_expiry())
+        reset = int(self.storage.get_expiry(window_key))
+        return item.amount, max(0, item.amount - count), reset, count <= item.amount
 
 
 def _class_for_request() -> str:
-    view = current_app.view_functions.get(request.endpoint or "")
-    declared = getattr(view, "_rate_class", None)
+    declared = view_marker("_rate_class")
     if declared:
         return declared
     return "read" if request.method in ("GET", "HEAD") else "write"

@@ -5,6 +5,7 @@ from __future__ import annotations
 MODULES: tuple[str, ...] = (
     "web.health.resources",
     "web.jobs.resources",
+    "web.keys.resources",
 )
 
 # Plain Flask blueprints (HTML pages, runtime endpoints): not part of the OpenAPI document.

@@ -1,0 +1,42 @@
+# The two commands: `make run` (install everything, start the service) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_S3_PORT ?= 18333
+
+.PHONY: run test install lint services clean
+
+run: install
+	$(BIN)/python -m config.launcher
+
+test: install services
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+
+install: $(STAMP) node_modules/.installed
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Browser tests drive Debian's Chromium; never a browser downloaded by a tool.
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+# Postgres and Redis must answer; storage (weed mini) is started for the test run.
+services: chromium
+	@scripts/ensure-services
+	@$(BIN)/python -m config.embedded --dir /tmp/allure-test/weed --s3-port $(TEST_S3_PORT) \
+		--access-key allure-test --secret-key allure-test-secret
+
+lint:
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) node_modules .data

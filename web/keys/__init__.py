@@ -1,0 +1,1 @@
+"""Tenant administration: the tenant's own API keys (admin scope)."""

@@ -1,0 +1,92 @@
+"""`/api/v1/api-keys`: list, create and revoke the caller's tenant's keys (admin scope)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from models.base import isoformat, utcnow
+from models.tenants import SCOPES, ApiKey, create_api_key
+from web.auth import current_tenant_id, scope
+from web.errors import ApiError
+from web.pagination import PageArgsSchema, PaginationSchema, paginate, pagination_block
+from web.services import db
+
+blp = Blueprint("api_keys", __name__, url_prefix="/api/v1/api-keys", description="Tenant API keys")
+
+
+class ApiKeySchema(Schema):
+    id = fields.String(required=True)
+    prefix = fields.String(required=True, metadata={"description": "The visible start of the key"})
+    scopes = fields.List(fields.String(), required=True)
+    created_at = fields.String(required=True)
+    last_used_at = fields.String(allow_none=True)
+    revoked_at = fields.String(allow_none=True)
+
+
+class ApiKeyCreateSchema(Schema):
+    scopes = fields.List(
+        fields.String(validate=validate.OneOf(SCOPES)), required=True, validate=validate.Length(min=1)
+    )
+
+
+class ApiKeyCreatedSchema(ApiKeySchema):
+    key = fields.String(required=True, metadata={"description": "The secret; shown only in this response"})
+
+
+class ApiKeyListSchema(Schema):
+    api_keys = fields.List(fields.Nested(ApiKeySchema), required=True)
+    pagination = fields.Nested(PaginationSchema, required=True)
+
+
+def key_body(key: ApiKey) -> dict[str, Any]:
+    return {
+        "id": key.id,
+        "prefix": key.prefix,
+        "scopes": key.scopes.split(","),
+        "created_at": isoformat(key.created_at),
+        "last_used_at": isoformat(key.last_used_at),
+        "revoked_at": isoformat(key.revoked_at),
+    }
+
+
+@blp.route("")
+class ApiKeys(MethodView):
+    @scope("admin")
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, ApiKeyListSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List the tenant's API keys"""
+        query = select(ApiKey).where(ApiKey.tenant_id == current_tenant_id()).order_by(ApiKey.created_at)
+        rows, total = paginate(db(), query, args["page"], args["limit"])
+        return {
+            "api_keys": [key_body(k) for k in rows],
+            "pagination": pagination_block(args["page"], args["limit"], total),
+        }
+
+    @scope("admin")
+    @blp.arguments(ApiKeyCreateSchema)
+    @blp.response(201, ApiKeyCreatedSchema)
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Create an API key (the secret is returned once)"""
+        key, secret = create_api_key(db(), current_tenant_id(), body["scopes"])
+        db().commit()
+        return {**key_body(key), "key": secret}
+
+
+@blp.route("/<string:key_id>")
+class ApiKeyById(MethodView):
+    @scope("admin")
+    @blp.response(200, ApiKeySchema)
+    def delete(self, key_id: str) -> dict[str, Any]:
+        """Revoke an API key"""
+        key = db().get(ApiKey, key_id)
+        if key is None or key.tenant_id != current_tenant_id():
+            raise ApiError(404, "NOT_FOUND", "API key not found")
+        key.revoked_at = key.revoked_at or utcnow()
+        db().commit()
+        return key_body(key)
