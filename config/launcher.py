@@ -25,8 +25,7 @@ def _start_backing_services(settings: Settings) -> list[object]:
     if not os.environ.get("REDIS_URL"):
         owned.append(start_redis(settings.data_dir))
     if not os.environ.get("S3_ENDPOINT"):
-        port = int(settings.s3_endpoint.rsplit(":", 1)[1])
-        owned.append(start_weed(settings.data_dir / "storage", WeedPorts(port),
+        owned.append(start_weed(settings.data_dir / "storage", WeedPorts(settings.embedded_s3_port),
                                 settings.s3_access_key, settings.s3_secret_key))
     return owned
 

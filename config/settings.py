@@ -24,7 +24,8 @@ class Settings:
     data_dir: Path = PROJECT_ROOT / ".data"
     database_url: str = ""
     redis_url: str = ""
-    s3_endpoint: str = "127.0.0.1:8333"
+    s3_endpoint: str = ""
+    embedded_s3_port: int = 8333
     s3_access_key: str = "allure-dev"
     s3_secret_key: str = "allure-dev-secret"
     s3_bucket: str = "allure-connect"
@@ -51,6 +52,12 @@ class Settings:
     default_quota_packages: int = 1000
     default_quota_bytes: int = 50 * GiB
     job_timeout_seconds: int = 3600
+    # Package ingestion limits (pipeline.zip_validation.ZipLimits) and publish parallelism.
+    zip_max_entries: int = 20_000
+    zip_max_uncompressed_bytes: int = 4 * GiB
+    zip_max_ratio: float = 200.0
+    zip_max_manifest_bytes: int = 5 * 1024 * 1024
+    publish_workers: int = 6
     log_level: str = "INFO"
 
     @property
@@ -87,6 +94,7 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "DATABASE_URL": ("database_url", str),
     "REDIS_URL": ("redis_url", str),
     "S3_ENDPOINT": ("s3_endpoint", str),
+    "AC_EMBEDDED_S3_PORT": ("embedded_s3_port", int),
     "S3_ACCESS_KEY": ("s3_access_key", str),
     "S3_SECRET_KEY": ("s3_secret_key", str),
     "S3_BUCKET": ("s3_bucket", str),
@@ -109,6 +117,11 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "AC_DEFAULT_QUOTA_PACKAGES": ("default_quota_packages", int),
     "AC_DEFAULT_QUOTA_BYTES": ("default_quota_bytes", int),
     "AC_JOB_TIMEOUT_SECONDS": ("job_timeout_seconds", int),
+    "AC_ZIP_MAX_ENTRIES": ("zip_max_entries", int),
+    "AC_ZIP_MAX_UNCOMPRESSED_BYTES": ("zip_max_uncompressed_bytes", int),
+    "AC_ZIP_MAX_RATIO": ("zip_max_ratio", float),
+    "AC_ZIP_MAX_MANIFEST_BYTES": ("zip_max_manifest_bytes", int),
+    "AC_PUBLISH_WORKERS": ("publish_workers", int),
     "AC_LOG_LEVEL": ("log_level", str),
 }
 
@@ -123,6 +136,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             continue
         values[attr] = _bool(raw) if kind is bool else kind(raw)
     settings = Settings(**values)
+    if not settings.s3_endpoint:
+        settings = replace(settings, s3_endpoint=f"127.0.0.1:{settings.embedded_s3_port}")
     if "PUBLIC_BASE_URL" not in env and "PORT" in env:
         settings = replace(settings, public_base_url=f"http://127.0.0.1:{settings.port}")
     if not settings.secret_key:

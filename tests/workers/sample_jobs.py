@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -13,7 +14,12 @@ def block_key(job_id: str) -> str:
     return f"test:block:{job_id}"
 
 
+def pid_key(job_id: str) -> str:
+    return f"test:pid:{job_id}"
+
+
 def _slow(ctx: JobContext) -> dict[str, Any]:
+    ctx.services.redis.set(pid_key(ctx.job_id), os.getpid())
     ctx.progress("working", 50)
     deadline = time.monotonic() + 120
     while ctx.services.redis.exists(block_key(ctx.job_id)) and time.monotonic() < deadline:

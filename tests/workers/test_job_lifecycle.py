@@ -14,7 +14,7 @@ from rq.registry import StartedJobRegistry
 
 from config.settings import PROJECT_ROOT
 from models.jobs import Job
-from tests.workers.sample_jobs import block_key
+from tests.workers.sample_jobs import block_key, pid_key
 from workers.enqueue import record_job, send_job
 from workers.queues import INGEST, get_queue
 
@@ -124,8 +124,10 @@ def worker_process(app):
     yield start
     for proc in procs:
         if proc.poll() is None:
+            for child in psutil.Process(proc.pid).children(recursive=True):
+                child.kill()
             proc.kill()
-            proc.wait()
+        proc.wait()
 
 
 def _running(app, job_id: str) -> bool:
@@ -138,8 +140,9 @@ def test_work_horse_killed_mid_job_should_be_recorded_and_retried(app, client, t
     job_id = enqueue(app, tenant.tenant_id, "tests.workers.sample_jobs.slow")
     redis.set(block_key(job_id), 1)
     wait_for(lambda: _running(app, job_id), what="job running")
-    horse = wait_for(lambda: psutil.Process(worker.pid).children(), what="work horse")[0]
-    os.kill(horse.pid, signal.SIGKILL)
+    horse_pid = int(wait_for(lambda: redis.get(pid_key(job_id)), what="work horse pid"))
+    assert psutil.Process(horse_pid).ppid() == worker.pid
+    os.kill(horse_pid, signal.SIGKILL)
     lost = wait_for(lambda: row(app, job_id).error_code == "WORKER_LOST" and row(app, job_id), what="recorded")
     assert lost.status == "queued" and "Retrying" in lost.error_message
     redis.delete(block_key(job_id))
@@ -154,7 +157,7 @@ def test_whole_worker_killed_should_be_retried_by_registry_cleanup(app, client, 
     worker = worker_process()
     job_id = enqueue(app, tenant.tenant_id, "tests.workers.sample_jobs.slow")
     redis.set(block_key(job_id), 1)
-    wait_for(lambda: _running(app, job_id), what="job running")
+    wait_for(lambda: redis.get(pid_key(job_id)), what="job running")
     for proc in psutil.Process(worker.pid).children() + [psutil.Process(worker.pid)]:
         proc.kill()
     redis.delete(block_key(job_id))
@@ -163,5 +166,10 @@ def test_whole_worker_killed_should_be_retried_by_registry_cleanup(app, client, 
     StartedJobRegistry(INGEST, connection=redis).cleanup(timestamp=time.time() + 3600)
     lost = row(app, job_id)
     assert lost.error_code == "WORKER_LOST" and lost.status == "queued"
+    # The retry waits in the scheduled registry; the dead worker's scheduler lock only expires
+    # after a minute, so move it to the queue as the scheduler would.
+    scheduled = get_queue(INGEST, redis).scheduled_job_registry
+    assert scheduled.get_job_ids() == [job_id]
+    scheduled.requeue(job_id)
     worker_process()
     wait_for(lambda: row(app, job_id).status == "succeeded", timeout=60, what="retry success")

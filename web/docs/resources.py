@@ -9,7 +9,8 @@ from flask import Blueprint, Response, abort, send_file
 from config.settings import PROJECT_ROOT
 
 blp = Blueprint("docs_ui", __name__)
-SCALAR_BUNDLE = PROJECT_ROOT / "node_modules" / "@scalar" / "api-reference" / "dist" / "browser" / "standalone.js"
+SCALAR_DIST = PROJECT_ROOT / "node_modules" / "@scalar" / "api-reference" / "dist" / "browser"
+SCALAR_BUNDLE = SCALAR_DIST / "standalone.js"
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -19,7 +20,8 @@ PAGE = """<!doctype html>
   <meta name="viewport" content="width=device-width, initial-scale=1">
 </head>
 <body>
-  <script id="api-reference" data-url="/api/docs/openapi"></script>
+  <script id="api-reference" data-url="/api/docs/openapi"
+    data-configuration='{"withDefaultFonts": false, "telemetry": false, "hideClientButton": false}'></script>
   <script src="/api/docs/static/scalar.js"></script>
 </body>
 </html>

@@ -1,0 +1,58 @@
+"""The embedded default: no servers configured, `python -m config.launcher` runs everything."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+import requests
+
+from config.settings import PROJECT_ROOT
+from tests.fixtures.platform import free_port
+
+CONFIGURED = ("DATABASE_URL", "REDIS_URL", "S3_ENDPOINT", "S3_ACCESS_KEY", "S3_SECRET_KEY", "S3_BUCKET",
+              "SECRET_KEY", "PUBLIC_BASE_URL")
+
+
+@pytest.fixture
+def embedded(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in CONFIGURED}
+    port, s3_port = free_port(), free_port() + 1000
+    env.update(AC_DATA_DIR=str(tmp_path / "data"), PORT=str(port), AC_EMBEDDED_S3_PORT=str(s3_port),
+               WEB_CONCURRENCY="1", PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "config.launcher"], cwd=PROJECT_ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    key, lines = None, []
+    deadline = time.monotonic() + 120
+    while key is None and time.monotonic() < deadline and proc.poll() is None:
+        line = proc.stdout.readline()
+        lines.append(line)
+        match = re.search(r"API key\s+:\s+(ac_live_\S+)", line)
+        key = match.group(1) if match else None
+    assert key, "launcher printed no key:\n" + "".join(lines[-40:])
+    yield proc, f"http://127.0.0.1:{port}", key, tmp_path / "data"
+    if proc.poll() is None:
+        proc.kill()
+
+
+@pytest.mark.slow
+def test_embedded_mode_should_serve_the_api_and_stop_everything_on_ctrl_c(embedded):
+    proc, base, key, data_dir = embedded
+    health = requests.get(base + "/api/health", timeout=10).json()
+    assert health["status"] == "healthy", health
+    assert (data_dir / "allure.db").exists() and (data_dir / "redis.sock").exists()
+    headers = {"Authorization": f"Bearer {key}"}
+    assert requests.get(base + "/api/v1/jobs", headers=headers, timeout=10).status_code == 200
+    created = requests.post(base + "/api/v1/api-keys", headers=headers, json={"scopes": ["read"]}, timeout=10)
+    assert created.status_code == 201
+    family = [proc.pid] + [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
+    proc.send_signal(signal.SIGINT)
+    proc.wait(60)
+    time.sleep(1)
+    assert not [pid for pid in family if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]
