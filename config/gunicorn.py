@@ -22,3 +22,5 @@ max_requests_jitter = 500
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = "*"
+# The control socket lives at one fixed path per user: several instances on a machine collide.
+control_socket_disable = True
