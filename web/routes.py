@@ -6,6 +6,7 @@ MODULES: tuple[str, ...] = (
     "web.health.resources",
     "web.jobs.resources",
     "web.keys.resources",
+    "web.packages.resources",
 )
 
 # Plain Flask blueprints (HTML pages, runtime endpoints): not part of the OpenAPI document.

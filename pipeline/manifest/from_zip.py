@@ -1,0 +1,50 @@
+"""Glue between stages 1 and 2: read a validated package's manifest (and metadata files) from its ZIP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.errors import PipelineError
+from pipeline.manifest.extract import extract_manifest
+from pipeline.manifest.lom import MAX_METADATA_BYTES
+from pipeline.manifest.result import ManifestResult
+from pipeline.zip_members import read_member
+from pipeline.zip_validation import ZipReport
+
+
+def manifest_from_zip(
+    zip_path: str | Path, report: ZipReport, max_manifest_bytes: int, fallback_title: str | None = None
+) -> ManifestResult:
+    """Extract the manifest of a package `validate_zip` accepted.
+
+    Args:
+        zip_path: the validated ZIP.
+        report: its `ZipReport` (descriptor, kept names).
+        max_manifest_bytes: the manifest size limit, enforced on the bytes actually read.
+        fallback_title: title when the manifest gives none (the upload's file name).
+
+    Returns:
+        The parsed manifest.
+
+    Raises:
+        PipelineError: as `extract_manifest`, or `ZIP_ENTRY_CORRUPT`.
+    """
+    info = report.info(report.descriptor)
+    if info is None:
+        raise PipelineError("MANIFEST_NOT_FOUND", f"{report.descriptor} is not in the package.", {})
+    data = read_member(zip_path, info, max_manifest_bytes, "MANIFEST_TOO_LARGE")
+
+    def read_file(name: str) -> bytes:
+        member = report.info(name)
+        if member is None:
+            raise PipelineError("METADATA_FILE_MISSING", f"{name} is not in the package.", {"file": name})
+        return read_member(zip_path, member, MAX_METADATA_BYTES, "METADATA_TOO_LARGE")
+
+    return extract_manifest(
+        data,
+        report.names,
+        read_file,
+        name=report.descriptor,
+        fallback_title=fallback_title,
+        max_bytes=max_manifest_bytes,
+    )

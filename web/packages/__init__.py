@@ -1,0 +1,1 @@
+"""Package endpoints: uploads, processing, listing, details and deletion."""

@@ -1,0 +1,225 @@
+"""`/api/v1/packages`: presigned and multipart uploads, processing, listing, details and deletion."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from models.base import isoformat, new_id, utcnow
+from models.jobs import Job
+from models.package_ingest import delete_package
+from models.packages import Package, PackageStatus, PackageUpload, get_ready_package, package_prefix, upload_prefix
+from pipeline.errors import ObjectNotFound, StorageError
+from web.auth import current_tenant_id
+from web.errors import ApiError
+from web.packages import service
+from web.packages.schemas import (
+    AcceptedJobSchema,
+    PackageDeletedSchema,
+    PackageDetailSchema,
+    PackageListArgsSchema,
+    PackageListSchema,
+    ProcessRequestSchema,
+    UploadFormSchema,
+    UploadTicketSchema,
+    UploadUrlRequestSchema,
+)
+from web.pagination import paginate
+from web.ratelimit import rate_class
+from web.services import db, services, settings
+from workers.enqueue import record_job
+from workers.ingest import KIND_DELETE
+
+blp = Blueprint("packages", __name__, url_prefix="/api/v1/packages", description="SCORM packages")
+ZIP_TYPE = "application/zip"
+
+
+@blp.before_request
+def _allow_large_upload() -> None:
+    # Flask 3.1 per-request limit: only the multipart upload may exceed MAX_CONTENT_LENGTH.
+    if request.endpoint == "packages.upload":
+        request.max_content_length = settings().max_upload_form_bytes
+
+
+def _mint(body: dict[str, Any]) -> dict[str, Any]:
+    service.require_own_tenant(body["tenant_id"])
+    service.check_file(body["filename"], body["file_size"])
+    session = db()
+    package = service.target_package(session, body.get("package_id"))
+    service.enforce_quota(session, package is None, body["file_size"])
+    upload_id = new_id()
+    key = f"{upload_prefix(current_tenant_id())}{upload_id}.zip"
+    ttl = timedelta(seconds=settings().upload_url_ttl_seconds)
+    try:
+        url = services().storage.presigned_put(key, ttl)
+    except StorageError:
+        raise ApiError(503, "STORAGE_UNAVAILABLE", "Storage is unavailable; retry shortly") from None
+    expires_at = utcnow() + ttl
+    session.add(
+        PackageUpload(
+            id=upload_id, tenant_id=current_tenant_id(), storage_path=key, filename=body["filename"],
+            file_size=body["file_size"], uploaded_by=body["uploaded_by"], package_id=body.get("package_id"),
+            method="presigned", expires_at=expires_at,
+        )
+    )  # fmt: skip
+    session.commit()
+    return {
+        "upload_id": upload_id,
+        "presigned_url": url,
+        "method": "PUT",
+        "required_put_headers": {"Content-Type": ZIP_TYPE},
+        "storage_path": key,
+        "expires_at": isoformat(expires_at),
+        "max_file_size": body["file_size"],
+    }
+
+
+@blp.route("/upload-url", methods=["POST"])
+@rate_class("upload")
+@blp.arguments(UploadUrlRequestSchema)
+@blp.response(201, UploadTicketSchema)
+def upload_url(body: dict[str, Any]) -> dict[str, Any]:
+    """Mint a presigned URL to PUT a package ZIP to storage (then call /packages/process)"""
+    return _mint(body)
+
+
+@blp.route("/upload-sessions", methods=["POST"])
+@rate_class("upload")
+@blp.arguments(UploadUrlRequestSchema)
+@blp.response(201, UploadTicketSchema)
+def upload_sessions(body: dict[str, Any]) -> dict[str, Any]:
+    """Alias of POST /packages/upload-url"""
+    return _mint(body)
+
+
+@blp.route("/process", methods=["POST"])
+@blp.arguments(ProcessRequestSchema)
+@blp.response(202, AcceptedJobSchema)
+def process(body: dict[str, Any]) -> dict[str, Any]:
+    """Import an uploaded ZIP: answers 202 with the job; the same storage_path gives the same job"""
+    service.require_own_tenant(body["tenant_id"])
+    session = db()
+    storage_path = body["storage_path"]
+    existing = session.scalar(select(Job).where(Job.dedupe_key == service.ingest_dedupe_key(storage_path)))
+    if existing is not None and existing.tenant_id == current_tenant_id():
+        return service.accepted(existing, storage_path, existing.params.get("upload_id"))
+    if not service.is_upload_key(storage_path):
+        raise ApiError(
+            400, "INVALID_STORAGE_PATH", "storage_path must be a key returned by POST /packages/upload-url",
+            {"storage_path": storage_path, "expected_prefix": upload_prefix(current_tenant_id())},
+        )  # fmt: skip
+    upload = session.scalar(
+        select(PackageUpload).where(
+            PackageUpload.storage_path == storage_path, PackageUpload.tenant_id == current_tenant_id()
+        )
+    )
+    if upload is None:
+        raise ApiError(404, "UPLOAD_NOT_FOUND", "No upload was started for this storage_path",
+                       {"storage_path": storage_path})  # fmt: skip
+    _check_uploaded_object(upload)
+    package = service.target_package(session, body.get("package_id") or upload.package_id)
+    service.enforce_quota(session, package is None, 0)
+    job = service.start_ingest(upload, body["original_filename"], body["uploaded_by"], package.id if package else None)
+    return service.accepted(job, storage_path, upload.id)
+
+
+def _check_uploaded_object(upload: PackageUpload) -> None:
+    try:
+        info = services().storage.stat(upload.storage_path)
+    except ObjectNotFound:
+        raise ApiError(
+            404, "UPLOAD_NOT_FOUND", "Nothing was uploaded to this storage_path (or the URL expired first)",
+            {"storage_path": upload.storage_path},
+        ) from None  # fmt: skip
+    except StorageError:
+        raise ApiError(503, "STORAGE_UNAVAILABLE", "Storage is unavailable; retry shortly") from None
+    if info.size != upload.file_size:
+        raise ApiError(
+            400, "UPLOAD_SIZE_MISMATCH",
+            f"The uploaded file is {info.size} bytes, not the {upload.file_size} announced",
+            {"announced": upload.file_size, "actual": info.size},
+        )  # fmt: skip
+
+
+@blp.route("/upload", methods=["POST"])
+@rate_class("upload")
+@blp.arguments(UploadFormSchema, location="form", content_type="multipart/form-data")
+@blp.response(202, AcceptedJobSchema)
+def upload(form: dict[str, Any]) -> dict[str, Any]:
+    """Upload a package ZIP as multipart/form-data (field `file`) and import it; answers 202 with the job"""
+    service.require_own_tenant(form["tenant_id"])
+    file = request.files.get("file")
+    if file is None:
+        missing = {"fieldErrors": {"file": ["Missing data for required field."]}}
+        raise ApiError(400, "VALIDATION_ERROR", "Validation failed", missing)
+    filename = form.get("original_filename") or file.filename or ""
+    file.stream.seek(0, 2)
+    size = file.stream.tell()
+    file.stream.seek(0)
+    service.check_file(filename, size)
+    session = db()
+    package = service.target_package(session, form.get("package_id"))
+    service.enforce_quota(session, package is None, size)
+    upload_id = new_id()
+    key = f"{upload_prefix(current_tenant_id())}{upload_id}.zip"
+    try:
+        # Werkzeug spooled the part to a temporary file; it streams from there to storage.
+        services().storage.put_stream(key, file.stream, size, ZIP_TYPE)
+    except StorageError:
+        raise ApiError(503, "STORAGE_UNAVAILABLE", "Storage is unavailable; retry shortly") from None
+    record = PackageUpload(
+        id=upload_id, tenant_id=current_tenant_id(), storage_path=key, filename=filename, file_size=size,
+        uploaded_by=form["uploaded_by"], package_id=package.id if package else None, method="multipart",
+    )  # fmt: skip
+    session.add(record)
+    session.flush()
+    job = service.start_ingest(record, filename, form["uploaded_by"], package.id if package else None)
+    return service.accepted(job, key, upload_id)
+
+
+@blp.route("")
+class Packages(MethodView):
+    @blp.arguments(PackageListArgsSchema, location="query")
+    @blp.response(200, PackageListSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List the tenant's packages"""
+        query = (
+            select(Package)
+            .where(Package.tenant_id == current_tenant_id(), Package.status == PackageStatus.READY)
+            .order_by(Package.created_at.desc(), Package.id)
+        )
+        rows, total = paginate(db(), query, args["page"], args["limit"])
+        return {"packages": [service.summary(package) for package in rows], "count": total}
+
+
+@blp.route("/<string:package_id>")
+class PackageById(MethodView):
+    @blp.response(200, PackageDetailSchema)
+    def get(self, package_id: str) -> dict[str, Any]:
+        """Get a package: metadata, versions, organization/item tree and parser warnings"""
+        return service.detail(db(), _own_package(package_id))
+
+    @blp.response(200, PackageDeletedSchema)
+    def delete(self, package_id: str) -> dict[str, Any]:
+        """Delete a package and its sessions; its stored files are removed by a job"""
+        package = _own_package(package_id)
+        session = db()
+        prefix = package_prefix(package.tenant_id, package.id)
+        sources = delete_package(session, package)
+        params = {"package_id": package_id, "prefix": prefix, "source_keys": sources}
+        job, created = record_job(session, current_tenant_id(), KIND_DELETE, params)
+        session.commit()
+        service.enqueue(job, created, "workers.ingest.run_delete")
+        return {"success": True, "package_id": package_id}
+
+
+def _own_package(package_id: str) -> Package:
+    package = get_ready_package(db(), package_id, current_tenant_id())
+    if package is None:
+        raise ApiError(404, "PACKAGE_NOT_FOUND", "Package not found", {"package_id": package_id})
+    return package

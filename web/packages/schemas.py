@@ -1,0 +1,119 @@
+"""Request and response schemas of `/api/v1/packages` (the overview's Packages section)."""
+
+from __future__ import annotations
+
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields, validate
+
+from web.pagination import PageArgsSchema
+
+
+class UploadUrlRequestSchema(Schema):
+    tenant_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    uploaded_by = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    filename = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    file_size = fields.Integer(required=True, strict=True)
+    package_id = fields.String(
+        validate=validate.Length(max=36), metadata={"description": "Upload a new version of this package"}
+    )
+
+
+class UploadTicketSchema(Schema):
+    upload_id = fields.String(required=True)
+    presigned_url = fields.String(required=True, metadata={"description": "PUT the ZIP here before expires_at"})
+    method = fields.String(required=True, metadata={"example": "PUT"})
+    required_put_headers = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    storage_path = fields.String(required=True, metadata={"description": "Pass it to POST /packages/process"})
+    expires_at = fields.String(required=True)
+    max_file_size = fields.Integer(required=True)
+
+
+class ProcessRequestSchema(Schema):
+    tenant_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    uploaded_by = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    storage_path = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    original_filename = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    package_id = fields.String(validate=validate.Length(max=36))
+
+
+class UploadFormSchema(Schema):
+    """The multipart form; `file` is read from the request's files (documented here, required)."""
+
+    tenant_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    uploaded_by = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    original_filename = fields.String(validate=validate.Length(min=1, max=500))
+    package_id = fields.String(validate=validate.Length(max=36))
+    file = Upload(metadata={"description": "The package ZIP (required)"})
+
+
+class AcceptedJobSchema(Schema):
+    job_id = fields.String(required=True)
+    status = fields.String(required=True)
+    status_url = fields.String(required=True)
+    storage_path = fields.String(required=True)
+    upload_id = fields.String(allow_none=True)
+
+
+class PackageListArgsSchema(PageArgsSchema):
+    pass
+
+
+class PackageSummarySchema(Schema):
+    id = fields.String(required=True)
+    tenant_id = fields.String(required=True)
+    title = fields.String(required=True)
+    version = fields.String(allow_none=True, metadata={"description": 'SCORM version: "1.2" or "2004"'})
+    launch_url = fields.String(allow_none=True)
+    manifest_url = fields.String(allow_none=True)
+    file_size_bytes = fields.Integer(required=True)
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+
+
+class PackageListSchema(Schema):
+    packages = fields.List(fields.Nested(PackageSummarySchema), required=True)
+    count = fields.Integer(required=True, metadata={"description": "Packages of the tenant, all pages"})
+
+
+class PackageMetadataSchema(Schema):
+    description = fields.String(allow_none=True)
+    sco_count = fields.Integer(required=True)
+    standard = fields.String(allow_none=True)
+    edition = fields.String(allow_none=True)
+    schemaversion = fields.String(allow_none=True)
+    identifier = fields.String(allow_none=True)
+    launch_path = fields.String(allow_none=True)
+    default_organization = fields.String(allow_none=True)
+
+
+class PackageVersionSchema(Schema):
+    version = fields.Integer(required=True)
+    title = fields.String(allow_none=True)
+    standard = fields.String(allow_none=True)
+    edition = fields.String(allow_none=True)
+    sco_count = fields.Integer(required=True)
+    file_count = fields.Integer(required=True)
+    file_size_bytes = fields.Integer(required=True)
+    original_filename = fields.String(allow_none=True)
+    uploaded_by = fields.String(allow_none=True)
+    launch_url = fields.String(allow_none=True)
+    created_at = fields.String(required=True)
+
+
+class PackageDetailSchema(PackageSummarySchema):
+    metadata = fields.Nested(PackageMetadataSchema, required=True)
+    standard = fields.String(allow_none=True, metadata={"description": "scorm12 or scorm2004"})
+    edition = fields.String(allow_none=True, metadata={"description": "2nd, 3rd or 4th for SCORM 2004"})
+    current_version = fields.Integer(required=True)
+    uploaded_by = fields.String(allow_none=True)
+    original_filename = fields.String(allow_none=True)
+    organizations = fields.List(
+        fields.Dict(), required=True, metadata={"description": "Organizations and their item trees"}
+    )
+    versions = fields.List(fields.Nested(PackageVersionSchema), required=True)
+    warnings = fields.List(fields.Dict(), required=True)
+
+
+class PackageDeletedSchema(Schema):
+    success = fields.Boolean(required=True)
+    package_id = fields.String(required=True)
