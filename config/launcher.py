@@ -35,8 +35,8 @@ def _flask(env: dict[str, str], *args: str) -> str:
     return subprocess.run(command, env=env, cwd=PROJECT_ROOT, check=True, capture_output=True, text=True).stdout
 
 
-def _prepare(env: dict[str, str]) -> str:
-    """Migrate, create the bucket and the demo tenant; returns a new API key for it."""
+def _prepare(env: dict[str, str]) -> tuple[str, str]:
+    """Migrate, create the bucket and the demo tenant; returns its id and a new API key."""
     _flask(env, "db", "upgrade")
     _flask(env, "storage", "init")
     tenants = [json.loads(line) for line in _flask(env, "tenants", "list", "--json").splitlines()]
@@ -44,7 +44,7 @@ def _prepare(env: dict[str, str]) -> str:
     tenant_id = demo["id"] if demo else json.loads(
         _flask(env, "tenants", "create", DEMO_TENANT, "--operator", "--json"))["id"]
     created = _flask(env, "keys", "create", "--tenant", tenant_id, "--scopes", "read,write,admin", "--json")
-    return json.loads(created)["key"]
+    return tenant_id, json.loads(created)["key"]
 
 
 def _spawn(env: dict[str, str], settings: Settings) -> list[subprocess.Popen[bytes]]:
@@ -61,14 +61,14 @@ def main() -> None:
     settings = load_settings()
     owned = _start_backing_services(settings)
     env = dict(os.environ, **child_environment(settings), WEB_CONCURRENCY=os.environ.get("WEB_CONCURRENCY", "2"))
-    key = _prepare(env)
+    tenant_id, key = _prepare(env)
     processes = _spawn(env, settings)
     base = settings.public_base_url
     print(
         f"\nAllure Connect is running (embedded mode: {settings.embedded}).\n"
         f"  API base URL : {base}/api/v1\n  Docs         : {base}/api/docs\n"
         f"  Health       : {base}/api/health\n  RQ dashboard : {base}/admin/rq (user any, password = the key)\n"
-        f"  API key      : {key}\n\n"
+        f"  Tenant id    : {tenant_id}\n  API key      : {key}\n\n"
         f"  curl -H 'Authorization: Bearer {key}' {base}/api/v1/packages\n\nCtrl-C stops everything.\n",
         flush=True,
     )
