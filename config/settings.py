@@ -59,6 +59,8 @@ class Settings:
     zip_max_manifest_bytes: int = 5 * 1024 * 1024
     publish_workers: int = 6
     log_level: str = "INFO"
+    # X-Experience-API-Version the LRS answers with when a request names none (2.0.0 or 1.0.3).
+    xapi_default_version: str = "2.0.0"
 
     @property
     def embedded(self) -> bool:
@@ -123,6 +125,7 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "AC_ZIP_MAX_MANIFEST_BYTES": ("zip_max_manifest_bytes", int),
     "AC_PUBLISH_WORKERS": ("publish_workers", int),
     "AC_LOG_LEVEL": ("log_level", str),
+    "AC_XAPI_DEFAULT_VERSION": ("xapi_default_version", str),
 }
 
 

@@ -4,4 +4,7 @@ pytest_plugins = [
     "tests.fixtures.services",
     "tests.fixtures.platform",
     "tests.fixtures.ingest",
+    "tests.fixtures.dispatches",
+    "tests.fixtures.player",
+    "tests.fixtures.xapi",
 ]

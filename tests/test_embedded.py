@@ -48,12 +48,12 @@ def embedded(tmp_path):
 @pytest.mark.slow
 def test_embedded_mode_should_serve_the_api_and_stop_everything_on_ctrl_c(embedded):
     proc, base, key, tenant_id, data_dir = embedded
-    health = requests.get(base + "/api/health", timeout=10).json()
+    health = requests.get(base + "/api/health", timeout=30).json()
     assert health["status"] == "healthy", health
     assert (data_dir / "allure.db").exists() and (data_dir / "redis.sock").exists()
     headers = {"Authorization": f"Bearer {key}"}
-    assert requests.get(base + "/api/v1/jobs", headers=headers, timeout=10).status_code == 200
-    created = requests.post(base + "/api/v1/api-keys", headers=headers, json={"scopes": ["read"]}, timeout=10)
+    assert requests.get(base + "/api/v1/jobs", headers=headers, timeout=30).status_code == 200
+    created = requests.post(base + "/api/v1/api-keys", headers=headers, json={"scopes": ["read"]}, timeout=30)
     assert created.status_code == 201
     package = _import_through_quick_start(base, headers, tenant_id)
     assert package["title"] and package["metadata"]["sco_count"] == 1
@@ -67,23 +67,23 @@ def test_embedded_mode_should_serve_the_api_and_stop_everything_on_ctrl_c(embedd
 def _import_through_quick_start(base: str, headers: dict[str, str], me: str) -> dict:
     """The overview's Quick Start: mint a presigned URL, PUT the ZIP, process, poll the job."""
     data = (CORPUS / "scorm12" / "golf_RuntimeBasicCalls_SCORM12.zip").read_bytes()
-    mint = requests.post(base + "/api/v1/packages/upload-url", headers=headers, timeout=10, json={
+    mint = requests.post(base + "/api/v1/packages/upload-url", headers=headers, timeout=30, json={
         "tenant_id": me, "uploaded_by": "user-123", "filename": "course.zip", "file_size": len(data)})
     assert mint.ok, mint.text
     ticket = mint.json()
     put = requests.put(ticket["presigned_url"], headers=ticket["required_put_headers"], data=data, timeout=30)
     assert put.ok, put.text
-    proc = requests.post(base + "/api/v1/packages/process", headers=headers, timeout=10, json={
+    proc = requests.post(base + "/api/v1/packages/process", headers=headers, timeout=30, json={
         "tenant_id": me, "uploaded_by": "user-123", "storage_path": ticket["storage_path"],
         "original_filename": "course.zip"})
     assert proc.status_code == 202, proc.text
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        job = requests.get(base + f"/api/v1/jobs/{proc.json()['job_id']}", headers=headers, timeout=10).json()
+        job = requests.get(base + f"/api/v1/jobs/{proc.json()['job_id']}", headers=headers, timeout=30).json()
         if job["status"] in ("succeeded", "failed"):
             break
         time.sleep(0.5)
     assert job["status"] == "succeeded", job
-    package = requests.get(base + f"/api/v1/packages/{job['result']['package_id']}", headers=headers, timeout=10)
+    package = requests.get(base + f"/api/v1/packages/{job['result']['package_id']}", headers=headers, timeout=30)
     assert package.status_code == 200
     return package.json()

@@ -12,7 +12,7 @@ from flask_migrate import Migrate
 import models
 from config.settings import Settings, load_settings
 from models.migrations_support import MigrationTarget
-from web import admin, auth, cli, errors, ratelimit, services
+from web import admin, auth, cli, errors, inputs, ratelimit, services
 from web.api import API_CONFIG, api
 from web.routes import MODULES, PLAIN_MODULES
 
@@ -25,6 +25,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = Flask(__name__)
+    app.json = inputs.JSONProvider(app)
+    inputs.install_converters(app)
     app.config.update(API_CONFIG)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_request_bytes)
     app.json.sort_keys = False  # type: ignore[attr-defined]

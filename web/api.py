@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from apispec import BasePlugin
 from flask import Response
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from web.errors import handle_http_exception
+from web.inputs import ArgumentsParser
+
+# Every area's flask-smorest Blueprint shares this parser: validation answers 400 (as the
+# overview says, and as documented), NUL characters and too-deep JSON are refused up front.
+Blueprint.ARGUMENTS_PARSER = ArgumentsParser()
 
 
 class ErrorBodySchema(Schema):
@@ -19,6 +27,27 @@ class ErrorBodySchema(Schema):
 class ErrorEnvelopeSchema(Schema):
     error = fields.Nested(ErrorBodySchema, required=True)
     request_id = fields.String(required=True)
+
+
+class CommonErrorsPlugin(BasePlugin):
+    """Documents the errors every API operation can answer, besides its own.
+
+    Authentication (401), scopes (403) and rate limits (429) apply to every
+    `/api/v1/` operation; a path with an id answers 404 for an unknown id.
+    """
+
+    def operation_helper(self, path: str | None = None, operations: dict[str, Any] | None = None,
+                         **kwargs: Any) -> None:  # fmt: skip
+        if not path or not path.startswith("/api/v1/"):
+            return
+        common = {401: "UNAUTHORIZED", 403: "FORBIDDEN", 429: "TOO_MANY_REQUESTS"}
+        if "{" in path:
+            common[404] = "NOT_FOUND"
+        for operation in (operations or {}).values():
+            responses = operation.setdefault("responses", {})
+            for status, name in common.items():
+                if status not in responses and str(status) not in responses:
+                    responses[str(status)] = name
 
 
 class AllureApi(Api):
@@ -51,4 +80,4 @@ API_CONFIG = {
     },
 }
 
-api = AllureApi()
+api = AllureApi(spec_kwargs={"extra_plugins": [CommonErrorsPlugin()]})

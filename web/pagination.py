@@ -9,9 +9,12 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+# The database's OFFSET is a 64-bit integer: a bigger page must be refused, not overflow it.
+MAX_PAGE = 2**31 - 1
+
 
 class PageArgsSchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 

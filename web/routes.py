@@ -7,9 +7,16 @@ MODULES: tuple[str, ...] = (
     "web.jobs.resources",
     "web.keys.resources",
     "web.packages.resources",
+    "web.sessions.resources",
+    "web.dispatches.resources",
+    "web.xapi.resources",
 )
 
 # Plain Flask blueprints (HTML pages, runtime endpoints): not part of the OpenAPI document.
 PLAIN_MODULES: tuple[str, ...] = (
     "web.docs.resources",
+    "web.player.views",
+    "web.player.content",
+    "web.dispatches.launch",
+    "web.lrs.resources",
 )

@@ -8,6 +8,7 @@ from redis import Redis
 from rq import Retry
 from rq.job import Callback
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
@@ -35,8 +36,17 @@ def record_job(
         if existing is not None:
             return existing, False
     job = Job(tenant_id=tenant_id, kind=kind, params=params, dedupe_key=dedupe_key)
-    session.add(job)
-    session.flush()
+    try:
+        # A savepoint: a concurrent identical request may insert the same key first.
+        with session.begin_nested():
+            session.add(job)
+    except IntegrityError:
+        if dedupe_key is None:
+            raise
+        winner = session.scalar(select(Job).where(Job.dedupe_key == dedupe_key))
+        if winner is None:
+            raise
+        return winner, False
     return job, True
 
 

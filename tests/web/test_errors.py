@@ -95,3 +95,52 @@ def test_api_error_should_keep_its_details(app):
     r = app.test_client().get("/test/conflict")
     _assert_envelope(r, 409, "CONFLICT")
     assert r.json["error"]["details"] == {"why": "test"}
+
+
+# Inputs that used to reach the database and answer 500 (found by schemathesis and probing).
+
+
+@pytest.mark.parametrize("path", ["/api/v1/jobs/a%00b", "/api/v1/api-keys/a%00b", "/api/v1/packages/a%00b"])
+def test_nul_in_path_id_should_answer_not_found(client, tenant, path):
+    method = client.delete if "api-keys" in path else client.get
+    _assert_envelope(method(path, headers=tenant.headers), 404, "NOT_FOUND")
+
+
+def test_nul_in_query_should_answer_validation_error_naming_the_field(client, tenant):
+    r = client.get("/api/v1/jobs?kind=package%00import&kind=x", headers=tenant.headers)
+    _assert_envelope(r, 400, "VALIDATION_ERROR")
+    assert set(r.json["error"]["details"]["fieldErrors"]) == {"kind"}
+
+
+@pytest.mark.parametrize("text", ["read\\u0000", "\\ud800"])
+def test_unstorable_text_in_json_should_answer_validation_error(client, tenant, text):
+    r = client.post("/api/v1/api-keys", headers={**tenant.headers, "Content-Type": "application/json"},
+                    data=f'{{"scopes": ["{text}"]}}')  # fmt: skip
+    _assert_envelope(r, 400, "VALIDATION_ERROR")
+    assert "scopes.0" in r.json["error"]["details"]["fieldErrors"]
+
+
+def test_deeply_nested_json_should_answer_bad_request(client, tenant):
+    deep = '{"scopes": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    r = client.post("/api/v1/api-keys", headers={**tenant.headers, "Content-Type": "application/json"}, data=deep)
+    _assert_envelope(r, 400, "BAD_REQUEST")
+
+
+def test_deeply_nested_json_in_a_plain_view_should_answer_bad_request(app):
+    from flask import request
+
+    app.add_url_rule("/test/echo", view_func=lambda: {"n": len(request.get_json())}, methods=["POST"])
+    r = app.test_client().post("/test/echo", data="[" * 100_000 + "]" * 100_000, content_type="application/json")
+    _assert_envelope(r, 400, "BAD_REQUEST")
+
+
+@pytest.mark.parametrize("route", ["/api/v1/jobs", "/api/v1/packages", "/api/v1/api-keys"])
+def test_page_beyond_the_database_offset_should_answer_validation_error(client, tenant, route):
+    r = client.get(f"{route}?page=23428393701008068056598862389837824&limit=5", headers=tenant.headers)
+    _assert_envelope(r, 400, "VALIDATION_ERROR")
+    assert set(r.json["error"]["details"]["fieldErrors"]) == {"page"}
+
+
+def test_last_allowed_page_should_answer_an_empty_page(client, tenant):
+    r = client.get(f"/api/v1/jobs?page={2**31 - 1}&limit=100", headers=tenant.headers)
+    assert r.status_code == 200 and r.json["jobs"] == []

@@ -45,3 +45,24 @@ def test_docs_page_should_load_scalar_from_our_own_static_files(client):
     assert b"http" not in page.data.split(b"<body>")[1]
     bundle = client.get("/api/docs/static/scalar.js")
     assert bundle.status_code == 200 and len(bundle.data) > 100_000
+
+
+def test_openapi_should_document_validation_errors_as_400_like_the_answers(client, tenant):
+    spec = client.get("/api/docs/openapi").json
+    responses = spec["paths"]["/api/v1/jobs"]["get"]["responses"]
+    assert "400" in responses and "422" not in responses
+    assert client.get("/api/v1/jobs?page=0", headers=tenant.headers).status_code == 400
+
+
+def test_openapi_should_document_auth_rate_limit_and_not_found_errors(client):
+    spec = client.get("/api/docs/openapi").json
+    for path, operations in spec["paths"].items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            documented = set(operation["responses"])
+            assert {"401", "403", "429"} <= documented, f"{method} {path}"
+            if "{" in path:
+                assert "404" in documented, f"{method} {path}"

@@ -173,3 +173,28 @@ def test_whole_worker_killed_should_be_retried_by_registry_cleanup(app, client, 
     scheduled.requeue(job_id)
     worker_process()
     wait_for(lambda: row(app, job_id).status == "succeeded", timeout=60, what="retry success")
+
+
+def test_record_job_losing_a_race_on_the_dedupe_key_should_return_the_winner(app, tenant):
+    # Two identical requests at once: both miss the key, both insert; the second used to answer 500.
+    import threading
+
+    sessions = app.extensions["allure"].sessions
+    first = sessions()
+    winner, created = record_job(first, tenant.tenant_id, "test", {}, dedupe_key="race:1")  # uncommitted row
+    assert created
+    outcome: dict = {}
+
+    def second_request() -> None:
+        with sessions() as second:
+            job, made = record_job(second, tenant.tenant_id, "test", {}, dedupe_key="race:1")  # waits on the lock
+            second.commit()
+            outcome.update(id=job.id, created=made)
+
+    thread = threading.Thread(target=second_request)
+    thread.start()
+    time.sleep(0.5)
+    first.commit()
+    thread.join(30)
+    first.close()
+    assert outcome == {"id": winner.id, "created": False}

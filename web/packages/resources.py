@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import timedelta
 from typing import Any
 
 from flask import request
+from flask.blueprints import BlueprintSetupState
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from models.base import isoformat, new_id, utcnow
 from models.jobs import Job
 from models.package_ingest import delete_package
 from models.packages import Package, PackageStatus, PackageUpload, get_ready_package, package_prefix, upload_prefix
 from pipeline.errors import ObjectNotFound, StorageError
+from web.api import ErrorEnvelopeSchema
 from web.auth import current_tenant_id
 from web.errors import ApiError
+from web.inputs import NulFreeStringConverter
 from web.packages import service
 from web.packages.schemas import (
     AcceptedJobSchema,
@@ -35,8 +41,29 @@ from web.services import db, services, settings
 from workers.enqueue import record_job
 from workers.ingest import KIND_DELETE
 
+log = logging.getLogger(__name__)
 blp = Blueprint("packages", __name__, url_prefix="/api/v1/packages", description="SCORM packages")
 ZIP_TYPE = "application/zip"
+_ACTIONS = ("upload", "upload-url", "upload-sessions", "process")
+
+
+class PackageIdConverter(NulFreeStringConverter):
+    """A package id: any segment but the sibling action routes' names (so `Allow` lists only POST there)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.regex = rf"(?!(?:{'|'.join(re.escape(a) for a in _ACTIONS)})\Z)" + self.regex
+
+
+def _error(status: int, description: str) -> Any:
+    """Document an error answer of a view, in the envelope."""
+    return blp.alt_response(status, schema=ErrorEnvelopeSchema, description=description)
+
+
+@blp.record_once
+def _register_converter(state: BlueprintSetupState) -> None:
+    # Runs before this blueprint's rules are added, which need the converter.
+    state.app.url_map.converters["package_id"] = PackageIdConverter
 
 
 @blp.before_request
@@ -83,6 +110,8 @@ def _mint(body: dict[str, Any]) -> dict[str, Any]:
 @rate_class("upload")
 @blp.arguments(UploadUrlRequestSchema)
 @blp.response(201, UploadTicketSchema)
+@_error(404, "PACKAGE_NOT_FOUND: package_id is unknown")
+@_error(503, "STORAGE_UNAVAILABLE")
 def upload_url(body: dict[str, Any]) -> dict[str, Any]:
     """Mint a presigned URL to PUT a package ZIP to storage (then call /packages/process)"""
     return _mint(body)
@@ -92,6 +121,8 @@ def upload_url(body: dict[str, Any]) -> dict[str, Any]:
 @rate_class("upload")
 @blp.arguments(UploadUrlRequestSchema)
 @blp.response(201, UploadTicketSchema)
+@_error(404, "PACKAGE_NOT_FOUND: package_id is unknown")
+@_error(503, "STORAGE_UNAVAILABLE")
 def upload_sessions(body: dict[str, Any]) -> dict[str, Any]:
     """Alias of POST /packages/upload-url"""
     return _mint(body)
@@ -100,6 +131,8 @@ def upload_sessions(body: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/process", methods=["POST"])
 @blp.arguments(ProcessRequestSchema)
 @blp.response(202, AcceptedJobSchema)
+@_error(404, "UPLOAD_NOT_FOUND or PACKAGE_NOT_FOUND")
+@_error(503, "STORAGE_UNAVAILABLE")
 def process(body: dict[str, Any]) -> dict[str, Any]:
     """Import an uploaded ZIP: answers 202 with the job; the same storage_path gives the same job"""
     service.require_own_tenant(body["tenant_id"])
@@ -150,6 +183,9 @@ def _check_uploaded_object(upload: PackageUpload) -> None:
 @rate_class("upload")
 @blp.arguments(UploadFormSchema, location="form", content_type="multipart/form-data")
 @blp.response(202, AcceptedJobSchema)
+@_error(404, "PACKAGE_NOT_FOUND: package_id is unknown")
+@_error(413, "PAYLOAD_TOO_LARGE")
+@_error(503, "STORAGE_UNAVAILABLE")
 def upload(form: dict[str, Any]) -> dict[str, Any]:
     """Upload a package ZIP as multipart/form-data (field `file`) and import it; answers 202 with the job"""
     service.require_own_tenant(form["tenant_id"])
@@ -176,10 +212,23 @@ def upload(form: dict[str, Any]) -> dict[str, Any]:
         id=upload_id, tenant_id=current_tenant_id(), storage_path=key, filename=filename, file_size=size,
         uploaded_by=form["uploaded_by"], package_id=package.id if package else None, method="multipart",
     )  # fmt: skip
-    session.add(record)
-    session.flush()
-    job = service.start_ingest(record, filename, form["uploaded_by"], package.id if package else None)
+    try:
+        session.add(record)
+        session.flush()
+        job = service.start_ingest(record, filename, form["uploaded_by"], package.id if package else None)
+    except Exception:
+        _forget_upload(session, key)
+        raise
     return service.accepted(job, key, upload_id)
+
+
+def _forget_upload(session: Session, key: str) -> None:
+    # The request failed after the ZIP was stored: nothing may stay half-written.
+    session.rollback()
+    try:
+        services().storage.delete(key)
+    except StorageError:
+        log.warning("could not remove the upload %s of a failed request", key)
 
 
 @blp.route("")
@@ -197,7 +246,7 @@ class Packages(MethodView):
         return {"packages": [service.summary(package) for package in rows], "count": total}
 
 
-@blp.route("/<string:package_id>")
+@blp.route("/<package_id:package_id>")
 class PackageById(MethodView):
     @blp.response(200, PackageDetailSchema)
     def get(self, package_id: str) -> dict[str, Any]:

@@ -7,12 +7,21 @@ from marshmallow import Schema, fields, validate
 
 from web.pagination import PageArgsSchema
 
+# Documented as a pattern too (an ECMA regex: no inline flags), so clients see the rule.
+ZIP_NAME = validate.Regexp(r"^.*\.[Zz][Ii][Pp]$", error="Must be a .zip file name")
+
 
 class UploadUrlRequestSchema(Schema):
     tenant_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     uploaded_by = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    filename = fields.String(required=True, validate=validate.Length(min=1, max=500))
-    file_size = fields.Integer(required=True, strict=True)
+    filename = fields.String(required=True, validate=[validate.Length(min=1, max=500), ZIP_NAME])
+    file_size = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "Bytes; above the deployment's maximum package size (2 GiB by default) "
+                  "the answer is 400 FILE_TOO_LARGE"},
+    )  # fmt: skip
     package_id = fields.String(
         validate=validate.Length(max=36), metadata={"description": "Upload a new version of this package"}
     )
@@ -31,7 +40,11 @@ class UploadTicketSchema(Schema):
 class ProcessRequestSchema(Schema):
     tenant_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     uploaded_by = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    storage_path = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    storage_path = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={"description": "As returned by upload-url; any other key is 400 INVALID_STORAGE_PATH"},
+    )
     original_filename = fields.String(required=True, validate=validate.Length(min=1, max=500))
     package_id = fields.String(validate=validate.Length(max=36))
 
@@ -41,9 +54,12 @@ class UploadFormSchema(Schema):
 
     tenant_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     uploaded_by = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    original_filename = fields.String(validate=validate.Length(min=1, max=500))
+    original_filename = fields.String(validate=[validate.Length(min=1, max=500), ZIP_NAME])
     package_id = fields.String(validate=validate.Length(max=36))
-    file = Upload(metadata={"description": "The package ZIP (required)"})
+    file = Upload(
+        metadata={"description": "The package ZIP (required); without original_filename its part's filename "
+                  "must end in .zip"}
+    )  # fmt: skip
 
 
 class AcceptedJobSchema(Schema):

@@ -35,12 +35,18 @@ def require_own_tenant(tenant_id: str) -> None:
         raise ApiError(403, "FORBIDDEN", "tenant_id does not match the API key's tenant", {"tenant_id": tenant_id})
 
 
+MAX_FILENAME = 500  # the width of the filename columns
+
+
 def check_file(filename: str, file_size: int) -> None:
-    """A `.zip` name and 0 < size <= the maximum package size."""
+    """A `.zip` name that fits its column and 0 < size <= the maximum package size."""
+    problem = None
     if not filename.lower().endswith(".zip"):
-        raise ApiError(
-            400, "VALIDATION_ERROR", "Validation failed", {"fieldErrors": {"filename": ["Must be a .zip file name"]}}
-        )
+        problem = "Must be a .zip file name"
+    elif len(filename) > MAX_FILENAME or "\x00" in filename:
+        problem = f"Must be at most {MAX_FILENAME} characters, without NUL characters"
+    if problem:
+        raise ApiError(400, "VALIDATION_ERROR", "Validation failed", {"fieldErrors": {"filename": [problem]}})
     limit = settings().max_package_bytes
     if file_size <= 0:
         raise ApiError(

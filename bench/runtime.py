@@ -1,0 +1,397 @@
+"""Runtime benchmark: commits and content under 200 concurrent learners, each next to a baseline of the same run.
+
+Against gunicorn with the production configuration (`config/gunicorn.py`) and
+an RQ worker, it imports the golf SCORM 1.2 package through the API, opens and
+launches one session per simulated learner, delivers their SCO, then measures:
+  - commits: each learner POSTs scorm-again's JSON commit (full 1.2 CMI, 2 KB of
+    suspend_data, interactions) with a rising commitSequence, as fast as the
+    server answers; next to `POST /player/ping`, a no-op JSON endpoint of the
+    same server taking the same body (the ceiling). Targets: >= 50% of the
+    ceiling's throughput, p99 < 100 ms.
+  - content: GET of one package file through `/content/t/{token}/...` (from
+    storage) next to the same file from a plain static file server (Python's
+    threading `http.server`, HTTP/1.1 keep-alive) on the same machine. Target:
+    >= 40% of the static throughput.
+The load generator is asyncio with one keep-alive connection per learner.
+
+Needs Postgres (127.0.0.1:5432, trust) and Redis (127.0.0.1:6379); storage is the
+test run's `weed mini` on 127.0.0.1:18333 when it answers, else one started here.
+Usage: `.venv/bin/python -m bench.runtime [--learners 200] [--seconds 15] [--pace 1] [--content-clients 50]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg2
+import requests
+
+from config.embedded import WeedPorts, port_open, start_weed
+from config.settings import PROJECT_ROOT, Settings, load_settings
+
+CORPUS = PROJECT_ROOT.parent / "shared" / "corpus"
+PACKAGE = CORPUS / "scorm12" / "golf_RuntimeBasicCalls_SCORM12.zip"
+CONTENT_FILE = "Playing/playing.jpg"
+BENCH_DIR = Path(os.environ.get("BENCH_DIR", "/tmp/allure-bench"))
+DB_NAME = "allure_bench_runtime"
+S3_KEYS = ("allure-test", "allure-test-secret")
+COMMIT_RATIO_TARGET, P99_TARGET_MS, CONTENT_RATIO_TARGET = 0.5, 100.0, 0.4
+
+
+def environment(port: int, s3_port: int) -> dict[str, str]:
+    return {
+        "AC_DATA_DIR": str(BENCH_DIR / "runtime-app"),
+        "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{DB_NAME}",
+        "REDIS_URL": "redis://127.0.0.1:6379/14",
+        "S3_ENDPOINT": f"127.0.0.1:{s3_port}",
+        "S3_ACCESS_KEY": S3_KEYS[0],
+        "S3_SECRET_KEY": S3_KEYS[1],
+        "S3_BUCKET": "allure-bench-runtime",
+        "SECRET_KEY": "bench-secret-for-the-runtime-benchmark",
+        "PORT": str(port),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "AC_LOG_LEVEL": "WARNING",
+        # Setting up 200 sessions is 600 writes from one key: the API's per-key limit is not under test.
+        "AC_RATE_LIMIT_WRITE": "1000000",
+        "AC_RATE_LIMIT_READ": "1000000",
+    }
+
+
+def prepare(settings: Settings, s3_port: int) -> None:
+    """A fresh, migrated database; storage running with the bench bucket; an empty Redis DB."""
+    conn = psycopg2.connect("dbname=postgres user=postgres host=127.0.0.1")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{DB_NAME}"')
+    conn.close()
+    if not port_open(s3_port):
+        start_weed(BENCH_DIR / "weed", WeedPorts(s3_port), *S3_KEYS)
+    from flask_migrate import upgrade
+
+    from web import MIGRATIONS_DIR, create_app
+
+    app = create_app(settings)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR)
+        app.extensions["allure"].storage.ensure_bucket()
+    app.extensions["allure"].redis.flushdb()
+
+
+def tenant_key(settings: Settings) -> str:
+    from models.db import make_engine, session_factory
+    from models.tenants import create_api_key, create_tenant
+
+    with session_factory(make_engine(settings.sqlalchemy_url)).begin() as session:
+        tenant = create_tenant(session, "bench", 1000, 50 * 1024**3)
+        _key, secret = create_api_key(session, tenant.id, ["read", "write", "admin"])
+        return f"{tenant.id} {secret}"
+
+
+def start_services(env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
+    logs = BENCH_DIR / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    full = dict(os.environ, **env)
+    bin_dir = Path(sys.executable).parent
+    web = subprocess.Popen([str(bin_dir / "gunicorn"), "-c", "config/gunicorn.py", "web.wsgi:app"], cwd=PROJECT_ROOT,
+                           env=full, stdout=open(logs / "runtime-web.log", "wb"), stderr=subprocess.STDOUT)  # fmt: skip
+    worker = subprocess.Popen([sys.executable, "-m", "workers"], cwd=PROJECT_ROOT, env=full,
+                              stdout=open(logs / "runtime-worker.log", "wb"), stderr=subprocess.STDOUT)  # fmt: skip
+    return [web, worker]
+
+
+def wait_healthy(base: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(base + "/api/health", timeout=10).status_code == 200:
+                return
+        except (requests.ConnectionError, requests.Timeout):
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"the server did not become healthy; see {BENCH_DIR / 'logs'}")
+
+
+@dataclass
+class Learner:
+    commit_path: str
+    content_path: str
+
+
+def set_up_learners(base: str, tenant_id: str, key: str, count: int) -> list[Learner]:
+    """Import the package, then open, launch and deliver one session per learner (as browsers would)."""
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {key}"
+    with PACKAGE.open("rb") as stream:
+        accepted = api.post(base + "/api/v1/packages/upload", files={"file": (PACKAGE.name, stream)},
+                            data={"tenant_id": tenant_id, "uploaded_by": "bench"}, timeout=60).json()  # fmt: skip
+    job: dict = {}
+    for _ in range(300):
+        job = api.get(f"{base}/api/v1/jobs/{accepted['job_id']}", timeout=10).json()
+        if job["status"] in ("succeeded", "failed"):
+            break
+        time.sleep(0.3)
+    if job.get("status") != "succeeded":
+        raise SystemExit(f"import failed: {job}")
+    package_id = job["result"]["package_id"]
+    learners = []
+    for index in range(count):
+        opened = api.post(base + "/api/v1/sessions", json={"package_id": package_id, "user_id": f"bench-{index}"},
+                          timeout=10).json()  # fmt: skip
+        browser = requests.Session()
+        page_path = browser.get(opened["launch_url"], allow_redirects=False, timeout=10).headers["Location"]
+        page = browser.get(base + page_path, timeout=10).text
+        config = json.loads(re.search(r'id="player-config">(.*?)</script>', page, re.S).group(1))
+        delivery = browser.post(base + config["runtime"]["deliver"], json={"item": config["resume"]}, timeout=10)
+        learners.append(Learner(delivery.json()["commit_url"], config["content"] + CONTENT_FILE))
+    return learners
+
+
+def commit_body(sequence: int) -> bytes:
+    """A scorm-again 1.2 JSON commit (dataCommitFormat "json", sendFullCommit) of a learner mid-course."""
+    interactions = {
+        str(i): {"id": f"q{i}", "time": "10:00:00", "type": "choice", "weighting": "1", "student_response": "b",
+                 "result": "correct" if i % 2 else "wrong", "latency": "0000:00:12", "objectives": {"0": {"id": "o1"}},
+                 "correct_responses": {"0": {"pattern": "b"}}}
+        for i in range(4)
+    }  # fmt: skip
+    cmi = {
+        "suspend_data": ("viewed=1,2,3,4,5|answers=" + "abcd" * 480)[:2048], "launch_data": "", "comments": "",
+        "comments_from_lms": "",
+        "core": {"student_id": "bench", "student_name": "Bench, Learner", "lesson_location": str(sequence % 15),
+                 "credit": "credit", "lesson_status": "incomplete", "entry": "ab-initio", "lesson_mode": "normal",
+                 "exit": "", "session_time": f"0000:{sequence // 60 % 60:02d}:{sequence % 60:02d}",
+                 "score": {"raw": "75", "min": "0", "max": "100"}},
+        "objectives": {"0": {"id": "o1", "status": "passed", "score": {"raw": "75", "min": "0", "max": "100"}}},
+        "student_data": {"mastery_score": "", "max_time_allowed": "", "time_limit_action": ""},
+        "student_preference": {"audio": "", "language": "", "speed": "", "text": ""},
+        "interactions": interactions,
+    }  # fmt: skip
+    return json.dumps({"cmi": cmi, "commitSequence": sequence}).encode()
+
+
+# ---- the load generator ---------------------------------------------------------------------------
+
+
+async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, method: str, path: str,
+                   body: bytes | None) -> int:  # fmt: skip
+    head = f"{method} {path} HTTP/1.1\r\nHost: bench\r\nConnection: keep-alive\r\n"
+    if body is not None:
+        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    writer.write(head.encode() + b"\r\n" + (body or b""))
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionResetError("the server closed the connection")
+    status = int(status_line.split()[1])
+    length = 0
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b"\n", b""):
+            break
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value.strip())
+    await reader.readexactly(length)
+    return status
+
+
+async def _client(host: str, port: int, make: object, deadline: float, latencies: list[float],
+                  errors: list[int], pace: float | None) -> None:  # fmt: skip
+    reader, writer = await asyncio.open_connection(host, port)
+    sequence = 0
+    # Paced learners start spread over one period, then send once per period.
+    next_at = time.monotonic() + (random.random() * pace if pace else 0.0)
+    try:
+        while time.monotonic() < deadline:
+            if pace:
+                await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+                next_at += pace
+            sequence += 1
+            method, path, body = make(sequence)  # type: ignore[operator]
+            started = time.perf_counter()
+            try:
+                status = await _request(reader, writer, method, path, body)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                # gunicorn recycles workers (max_requests) and closes idle connections: reconnect, resend.
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
+                status = await _request(reader, writer, method, path, body)
+            latencies.append(time.perf_counter() - started)
+            if status >= 400:
+                errors.append(status)
+    finally:
+        writer.close()
+
+
+@dataclass
+class Result:
+    label: str
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+
+def run_load(label: str, base: str, makers: list[object], seconds: float, pace: float | None = None) -> Result:
+    """Each maker drives one keep-alive connection: back to back, or once per `pace` seconds."""
+    url = urlsplit(base)
+    latencies: list[float] = []
+    errors: list[int] = []
+
+    async def main() -> float:
+        started = time.monotonic()
+        await asyncio.gather(*(_client(url.hostname, url.port, make, started + seconds, latencies, errors, pace)
+                               for make in makers))  # fmt: skip
+        return time.monotonic() - started
+
+    elapsed = asyncio.run(main())
+    ordered = sorted(latencies) or [0.0]
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return Result(label, len(latencies), elapsed, statistics.median(ordered) * 1000, p99 * 1000, len(errors))
+
+
+def static_server(root: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """A plain static file server (stdlib, threading, HTTP/1.1 keep-alive) on a free port."""
+    code = (
+        "import functools, http.server, sys\n"
+        "class H(http.server.SimpleHTTPRequestHandler):\n"
+        "    protocol_version = 'HTTP/1.1'\n"
+        "    def log_message(self, *a): pass\n"
+        "server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(H, directory=sys.argv[1]))\n"
+        "print(server.server_address[1], flush=True)\n"
+        "server.serve_forever()\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, str(root)], stdout=subprocess.PIPE)
+    port = int(proc.stdout.readline())  # type: ignore[union-attr]
+    return proc, port
+
+
+def _line(row: Result) -> str:
+    return f"{row.label:<40}{row.requests:>9}{row.rps:>9.0f}{row.p50_ms:>9.1f}{row.p99_ms:>9.1f}{row.errors:>7}"
+
+
+def report(commit: tuple[Result, Result, Result], content: tuple[Result, Result]) -> bool:
+    """Print the figures and the verdict against the targets; True when all are met."""
+    result, ceiling, paced = commit
+    app, plain = content
+    print(f"\n{'measure':<40}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>7}")
+    for row in (ceiling, result, paced, plain, app):
+        print(_line(row))
+    commit_ratio = result.rps / ceiling.rps if ceiling.rps else 0.0
+    content_ratio = app.rps / plain.rps if plain.rps else 0.0
+    checks = [
+        (f"commit throughput / no-op ceiling = {commit_ratio:.2f} (target >= {COMMIT_RATIO_TARGET})",
+         commit_ratio >= COMMIT_RATIO_TARGET and result.errors == 0),
+        (f"commit p99 of paced learners = {paced.p99_ms:.1f} ms (target < {P99_TARGET_MS:.0f})",
+         paced.p99_ms < P99_TARGET_MS and paced.errors == 0),
+        (f"content throughput / static server = {content_ratio:.2f} (target >= {CONTENT_RATIO_TARGET})",
+         content_ratio >= CONTENT_RATIO_TARGET and app.errors == 0),
+    ]  # fmt: skip
+    print()
+    for text, passed in checks:
+        print(f"{'PASS' if passed else 'FAIL'}  {text}")
+    return all(passed for _, passed in checks)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--learners", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--pace", type=float, default=1.0, help="seconds between a paced learner's commits")
+    parser.add_argument("--content-clients", type=int, default=50)
+    parser.add_argument("--s3-port", type=int, default=18333)
+    args = parser.parse_args()
+
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    env = environment(port, args.s3_port)
+    os.environ.update(env)
+    settings = load_settings()
+    prepare(settings, args.s3_port)
+    tenant_id, key = tenant_key(settings).split(" ")
+    processes = start_services(env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_healthy(base)
+        print(f"gunicorn (config/gunicorn.py) on {base}; setting up {args.learners} learners ...", flush=True)
+        learners = set_up_learners(base, tenant_id, key, args.learners)
+        commit = measure_commits(base, learners, args)
+        content = measure_content(base, learners, args, processes)
+        ok = report(commit, content)
+    finally:
+        for proc in processes:
+            proc.terminate()
+        for proc in processes:
+            proc.wait(30)
+    sys.exit(0 if ok else 1)
+
+
+def measure_commits(base: str, learners: list[Learner], args: argparse.Namespace) -> tuple[Result, Result, Result]:
+    """(commits back to back, the no-op ceiling, commits at the learners' pace)."""
+    body = commit_body(1)
+    noop = [lambda _seq, b=body: ("POST", "/player/ping", b) for _ in learners]
+    # Each phase continues a learner's commit sequence, as its runtime would.
+    sequences = [0] * len(learners)
+
+    def committer(index: int) -> object:
+        def make(_seq: int) -> tuple[str, str, bytes]:
+            sequences[index] += 1
+            return "POST", learners[index].commit_path, commit_body(sequences[index])
+
+        return make
+
+    run_load("warm-up", base, [committer(i) for i in range(20)] + noop[:20], 3)
+    ceiling = run_load(f"no-op JSON endpoint, {len(learners)} clients", base, noop, args.seconds)
+    result = run_load(f"commits, {len(learners)} learners back to back", base,
+                      [committer(i) for i in range(len(learners))], args.seconds)  # fmt: skip
+    paced = run_load(f"commits, {len(learners)} learners every {args.pace:g} s", base,
+                     [committer(i) for i in range(len(learners))], args.seconds, pace=args.pace)  # fmt: skip
+    return result, ceiling, paced
+
+
+def measure_content(base: str, learners: list[Learner], args: argparse.Namespace,
+                    processes: list[subprocess.Popen[bytes]]) -> tuple[Result, Result]:  # fmt: skip
+    """(the content route, the plain static server): same file, same number of clients."""
+    root = Path(tempfile.mkdtemp(dir=BENCH_DIR))
+    with zipfile.ZipFile(PACKAGE) as archive:
+        archive.extract(CONTENT_FILE, root)
+    static, static_port = static_server(root)
+    processes.append(static)
+    clients = learners[: args.content_clients]
+    fetch = [lambda _s, lr=lr: ("GET", lr.content_path, None) for lr in clients]
+    run_load("warm-up", base, fetch[:10], 2)
+    app = run_load(f"content route, {len(clients)} clients", base, fetch, args.seconds)
+    plain = run_load(f"static file server, {len(clients)} clients", f"http://127.0.0.1:{static_port}",
+                     [lambda _s: ("GET", "/" + CONTENT_FILE, None) for _ in clients], args.seconds)  # fmt: skip
+    return app, plain
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+if __name__ == "__main__":
+    main()

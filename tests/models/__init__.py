@@ -1,0 +1,1 @@
+"""Tests of the models and their record functions."""

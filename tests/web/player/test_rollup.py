@@ -1,0 +1,128 @@
+"""Course status rolled up from SCOs: SCORM 2004 rollup rules and the SCORM 1.2 convention."""
+
+from __future__ import annotations
+
+from web.player.rollup import Node, rollup_12, rollup_2004
+from web.player.status import ScoStatus
+
+DONE = ScoStatus("completed", "passed", {"scaled": 1.0})
+COMPLETE = ScoStatus("completed", "unknown")
+STARTED = ScoStatus("incomplete", "unknown")
+NEW = ScoStatus()
+FAILED = ScoStatus("completed", "failed", {"scaled": 0.2})
+
+NO_SCORE = {"rollup_rules": {"objective_measure_weight": 0.0}}
+CONTENT_ONLY = {"rollup_rules": {"rollup_objective_satisfied": False, "rollup_progress_completion": False,
+                                 "objective_measure_weight": 0.0}}  # fmt: skip
+
+
+def leaf(name: str, status: ScoStatus, sequencing: dict | None = None, attempts: int = 0) -> Node:
+    return Node(name, sequencing or {}, [], status, attempts)
+
+
+class TestDefaultRules:
+    def forced_sequential(self, *statuses: ScoStatus) -> Node:
+        return Node("org", {"control_mode": {"choice": True, "flow": True}},
+                    [leaf(f"sco{i}", s, NO_SCORE) for i, s in enumerate(statuses)])  # fmt: skip
+
+    def test_all_satisfied_and_completed_children_complete_and_satisfy_the_course(self):
+        course = rollup_2004(self.forced_sequential(DONE, DONE, DONE))
+        assert (course.completion, course.success, course.score) == ("completed", "passed", {})
+
+    def test_partly_done_course_is_incomplete_and_unknown(self):
+        course = rollup_2004(self.forced_sequential(DONE, STARTED, NEW))
+        assert (course.completion, course.success) == ("incomplete", "unknown")
+
+    def test_course_with_no_attempt_is_not_attempted(self):
+        assert rollup_2004(self.forced_sequential(NEW, NEW)).completion == "not_attempted"
+
+    def test_all_known_with_one_failure_is_not_satisfied(self):
+        course = rollup_2004(self.forced_sequential(DONE, FAILED))
+        assert (course.completion, course.success) == ("completed", "failed")
+
+    def test_untracked_child_is_left_out(self):
+        root = Node("org", {}, [leaf("a", DONE), leaf("b", NEW, {"delivery_controls": {"tracked": False}})])
+        assert rollup_2004(root).completion == "completed"
+
+    def test_single_sco_is_the_course(self):
+        only = ScoStatus("completed", "passed", {"scaled": 0.9, "raw": 9, "max": 10})
+        assert rollup_2004(Node("org", {}, [leaf("only", only)])) == only
+
+
+class TestPostTest:
+    def course(self, test: ScoStatus, *content: ScoStatus) -> Node:
+        quiz = {"rollup_rules": {"rollup_objective_satisfied": True, "rollup_progress_completion": True,
+                                 "objective_measure_weight": 1.0}}  # fmt: skip
+        return Node("org", {}, [*(leaf(f"c{i}", s, CONTENT_ONLY) for i, s in enumerate(content)),
+                                leaf("quiz", test, quiz)])  # fmt: skip
+
+    def test_only_the_post_test_decides_completion_success_and_score(self):
+        course = rollup_2004(self.course(ScoStatus("completed", "passed", {"scaled": 0.8}), STARTED, NEW))
+        assert (course.completion, course.success, course.score) == ("completed", "passed", {"scaled": 0.8})
+
+    def test_content_alone_does_not_complete_the_course(self):
+        course = rollup_2004(self.course(NEW, DONE, DONE))
+        assert (course.completion, course.success) == ("incomplete", "unknown")
+
+
+class TestExplicitRules:
+    def test_any_satisfied_or_attempt_limit_completes_the_course(self):
+        posttest_seq = {
+            "limit_conditions": {"attempt_limit": 2},
+            "rollup_rules": {"rules": [
+                {"child_activity_set": "any", "conditions": [{"condition": "satisfied"}], "action": "satisfied"},
+                {"child_activity_set": "any", "conditions": [{"condition": "satisfied", "operator": "not"}],
+                 "action": "notSatisfied"},
+            ]},
+        }  # fmt: skip
+        root_seq = {"rollup_rules": {"rules": [
+            {"child_activity_set": "any", "condition_combination": "any", "action": "completed",
+             "conditions": [{"condition": "satisfied"}, {"condition": "attemptLimitExceeded"}]},
+        ]}}  # fmt: skip
+        content = Node("content", CONTENT_ONLY, [leaf("p", DONE), leaf("e", DONE)])
+        posttest = Node("posttest", posttest_seq, [leaf("t1", FAILED, attempts=1), leaf("t2", NEW)])
+        course = rollup_2004(Node("org", root_seq, [content, posttest]))
+        assert (course.completion, course.success) == ("incomplete", "failed")
+        posttest.children[1].status = ScoStatus("completed", "passed", {"scaled": 0.9})
+        assert rollup_2004(Node("org", root_seq, [content, posttest])).success == "passed"
+
+    def test_at_least_percent_rule_counts_true_children(self):
+        rule = {"child_activity_set": "atLeastPercent", "minimum_percent": 0.5,
+                "conditions": [{"condition": "completed"}], "action": "completed"}
+        seq = {"rollup_rules": {"rules": [rule]}}
+        root = Node("org", seq, [leaf("a", DONE), leaf("b", STARTED), leaf("c", NEW), leaf("d", COMPLETE)])
+        assert rollup_2004(root).completion == "completed"
+
+    def test_measure_rollup_weights_children(self):
+        root = Node("org", {}, [leaf("a", ScoStatus("completed", "passed", {"scaled": 1.0}),
+                                     {"rollup_rules": {"objective_measure_weight": 3.0}}),
+                                leaf("b", ScoStatus("completed", "passed", {"scaled": 0.0}))])  # fmt: skip
+        assert rollup_2004(root).score == {"scaled": 0.75}
+
+    def test_satisfied_by_measure_uses_the_rolled_up_measure(self):
+        seq = {"objectives": {"primary": {"satisfied_by_measure": True, "min_normalized_measure": 0.6}}}
+        root = Node("org", seq, [leaf("a", ScoStatus("completed", "unknown", {"scaled": 0.7})),
+                                 leaf("b", ScoStatus("completed", "unknown", {"scaled": 0.6}))])  # fmt: skip
+        assert rollup_2004(root).success == "passed"
+
+    def test_if_attempted_consideration_skips_unattempted_children(self):
+        considered = {"rollup_considerations": {"required_for_completed": "ifAttempted",
+                                                "required_for_incomplete": "ifAttempted"}}  # fmt: skip
+        root = Node("org", {}, [leaf("a", COMPLETE), leaf("b", NEW, considered)])
+        assert rollup_2004(root).completion == "completed"
+
+
+class TestScorm12Convention:
+    def test_all_completed_with_one_pass_is_passed_and_scores_average(self):
+        course = rollup_12([ScoStatus("completed", "unknown"), ScoStatus("completed", "passed", {"raw": 80,
+                                                                                                 "scaled": 0.8}),
+                            ScoStatus("completed", "passed", {"raw": 60, "scaled": 0.6})])  # fmt: skip
+        assert (course.completion, course.success, course.score) == ("completed", "passed", {"scaled": 0.7, "raw": 70})
+
+    def test_one_failure_fails_the_course(self):
+        assert rollup_12([FAILED, STARTED]).success == "failed"
+
+    def test_partly_done_course_is_incomplete(self):
+        assert rollup_12([COMPLETE, NEW]).completion == "incomplete"
+        assert rollup_12([NEW, NEW]).completion == "not_attempted"
+        assert rollup_12([]).completion == "not_attempted"

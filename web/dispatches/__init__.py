@@ -1,0 +1,1 @@
+"""Dispatches: courses handed to another LMS, limited, domain-locked and revocable."""

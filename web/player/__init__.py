@@ -1,0 +1,1 @@
+"""The learner player: launch, SCORM runtime commits, content delivery and the status rules behind them."""

@@ -1,0 +1,265 @@
+"""Course status from its SCOs: SCORM 2004 rollup (SN book RB.1) and the SCORM 1.2 convention.
+
+SCORM 2004: each cluster of the activity tree rolls up its tracked children
+bottom-up: the measure (weighted average of children's normalized measures,
+`objectiveMeasureWeight`), satisfaction (rollup rules, else the primary
+objective's measure, else the default "all satisfied / all known"), and
+completion (rollup rules, else "all completed / all progress known"). Rule
+conditions are three-valued (unknown neither passes nor fails a rule), and
+children take part only as `rollupObjectiveSatisfied`,
+`rollupProgressCompletion` and `adlseq:rollupConsiderations` allow.
+
+SCORM 1.2 has no rollup model; LMSs agree on: completed when every SCO is
+completed, passed when every SCO is done and none failed (at least one
+passed), failed as soon as one SCO failed, score the average of the SCOs'.
+
+Global objective maps are not followed here: the browser's sequencer uses
+them for navigation; the course status uses the SCOs' own results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from web.player.status import COMPLETED, FAILED, INCOMPLETE, NOT_ATTEMPTED, PASSED, UNKNOWN, ScoStatus
+
+Tri = bool | None  # three-valued: True, False or unknown
+
+
+@dataclass
+class Node:
+    """One activity: a cluster (children) or a leaf (status of its current attempt)."""
+
+    id: str
+    sequencing: dict[str, Any] = field(default_factory=dict)
+    children: list[Node] = field(default_factory=list)
+    status: ScoStatus | None = None
+    attempts: int = 0
+    suspended: bool = False
+
+
+@dataclass
+class Tracking:
+    """What rollup knows about an activity."""
+
+    completed: Tri = None
+    satisfied: Tri = None
+    measure: float | None = None
+    attempts: int = 0
+    suspended: bool = False
+
+
+def rollup_2004(root: Node) -> ScoStatus:
+    """The course status of a SCORM 2004 activity tree."""
+    leaves = list(_leaves(root))
+    if len(leaves) == 1 and leaves[0].status is not None:
+        return leaves[0].status  # a single SCO is the course, score and all
+    tracking = _track(root)
+    attempted = tracking.attempts > 0
+    if tracking.completed is True:
+        completion = COMPLETED
+    else:
+        completion = INCOMPLETE if attempted else NOT_ATTEMPTED
+    success = {True: PASSED, False: FAILED}.get(tracking.satisfied, UNKNOWN)  # type: ignore[arg-type]
+    score = {"scaled": round(tracking.measure, 7)} if tracking.measure is not None else {}
+    return ScoStatus(completion, success, score)
+
+
+def rollup_12(statuses: list[ScoStatus]) -> ScoStatus:
+    """The course status of a SCORM 1.2 package from its SCOs' statuses (in manifest order)."""
+    if not statuses:
+        return ScoStatus()
+    if len(statuses) == 1:
+        return statuses[0]
+    if all(s.completion == COMPLETED for s in statuses):
+        completion = COMPLETED
+    elif any(s.attempted for s in statuses):
+        completion = INCOMPLETE
+    else:
+        completion = NOT_ATTEMPTED
+    success = UNKNOWN
+    if any(s.success == FAILED for s in statuses):
+        success = FAILED
+    elif completion == COMPLETED and any(s.success == PASSED for s in statuses):
+        success = PASSED
+    return ScoStatus(completion, success, _average_score(statuses))
+
+
+def _average_score(statuses: list[ScoStatus]) -> dict[str, float]:
+    scored = [s.score for s in statuses if "scaled" in s.score or "raw" in s.score]
+    if not scored:
+        return {}
+    result: dict[str, float] = {}
+    for key in ("scaled", "raw"):
+        values = [score[key] for score in scored if key in score]
+        if values:
+            result[key] = round(sum(values) / len(values), 7)
+    return result
+
+
+def _leaves(node: Node) -> list[Node]:
+    if not node.children:
+        return [node]
+    return [leaf for child in node.children for leaf in _leaves(child)]
+
+
+def _track(node: Node) -> Tracking:
+    if not node.children:
+        return _leaf_tracking(node)
+    children = [(child, _track(child)) for child in node.children if _tracked(child)]
+    tracking = Tracking(
+        attempts=max((t.attempts for _, t in children), default=0),
+        suspended=any(t.suspended for _, t in children),
+    )
+    tracking.measure = _measure(children)
+    tracking.satisfied = _objective(node, children, tracking.measure)
+    tracking.completed = _progress(node, children)
+    return tracking
+
+
+def _leaf_tracking(node: Node) -> Tracking:
+    status = node.status or ScoStatus()
+    completed = {COMPLETED: True, INCOMPLETE: False}.get(status.completion)
+    satisfied = {PASSED: True, FAILED: False}.get(status.success)
+    attempts = node.attempts or (1 if status.attempted else 0)
+    return Tracking(completed, satisfied, status.score.get("scaled"), attempts, node.suspended)
+
+
+def _seq(node: Node, key: str) -> dict[str, Any]:
+    return node.sequencing.get(key) or {}
+
+
+def _tracked(node: Node) -> bool:
+    return _seq(node, "delivery_controls").get("tracked", True) is not False
+
+
+def _measure(children: list[tuple[Node, Tracking]]) -> float | None:
+    # RB.1.1: weighted average over tracked children; unknown measures count their weight as zero.
+    counted, total, valid = 0.0, 0.0, False
+    for child, tracking in children:
+        weight = _seq(child, "rollup_rules").get("objective_measure_weight", 1.0)
+        counted += weight
+        if tracking.measure is not None:
+            valid = True
+            total += tracking.measure * weight
+    if not valid or counted <= 0:
+        return None
+    return total / counted
+
+
+def _objective(node: Node, children: list[tuple[Node, Tracking]], measure: float | None) -> Tri:
+    rules = _seq(node, "rollup_rules").get("rules") or []
+    contributors = [(c, t) for c, t in children if _contributes(c, t, "objective")]
+    satisfied_rules = [r for r in rules if r.get("action") == "satisfied"]
+    not_satisfied_rules = [r for r in rules if r.get("action") == "notSatisfied"]
+    if satisfied_rules or not_satisfied_rules:
+        if any(_rule_applies(r, contributors) for r in satisfied_rules):
+            return True
+        if any(_rule_applies(r, contributors) for r in not_satisfied_rules):
+            return False
+        return None
+    primary = (_seq(node, "objectives").get("primary")) or {}
+    if primary.get("satisfied_by_measure") and measure is not None:
+        return measure >= primary.get("min_normalized_measure", 1.0)
+    # Default rules (SN 4.6.7): satisfied when all are satisfied, not satisfied when all are known.
+    if _rule_applies({"child_activity_set": "all", "conditions": [{"condition": "satisfied"}]}, contributors):
+        return True
+    if _rule_applies({"child_activity_set": "all", "conditions": [{"condition": "objectiveStatusKnown"}]},
+                     contributors):  # fmt: skip
+        return False
+    return None
+
+
+def _progress(node: Node, children: list[tuple[Node, Tracking]]) -> Tri:
+    rules = _seq(node, "rollup_rules").get("rules") or []
+    contributors = [(c, t) for c, t in children if _contributes(c, t, "progress")]
+    completed_rules = [r for r in rules if r.get("action") == "completed"]
+    incomplete_rules = [r for r in rules if r.get("action") == "incomplete"]
+    if completed_rules or incomplete_rules:
+        if any(_rule_applies(r, contributors) for r in completed_rules):
+            return True
+        if any(_rule_applies(r, contributors) for r in incomplete_rules):
+            return False
+        return None
+    if _rule_applies({"child_activity_set": "all", "conditions": [{"condition": "completed"}]}, contributors):
+        return True
+    if _rule_applies({"child_activity_set": "all", "conditions": [{"condition": "activityProgressKnown"}]},
+                     contributors):  # fmt: skip
+        return False
+    return None
+
+
+def _contributes(child: Node, tracking: Tracking, kind: str) -> bool:
+    rollup = _seq(child, "rollup_rules")
+    flag = "rollup_objective_satisfied" if kind == "objective" else "rollup_progress_completion"
+    if rollup.get(flag, True) is False:
+        return False
+    considerations = _seq(child, "rollup_considerations")
+    keys = ("required_for_satisfied", "required_for_not_satisfied") if kind == "objective" else (
+        "required_for_completed", "required_for_incomplete")  # fmt: skip
+    for key in keys:
+        requirement = considerations.get(key, "always")
+        if requirement == "ifAttempted" and tracking.attempts == 0:
+            return False
+        if requirement == "ifNotSuspended" and tracking.suspended:
+            return False
+    return True
+
+
+def _rule_applies(rule: dict[str, Any], children: list[tuple[Node, Tracking]]) -> bool:
+    # RB.1.4: a rule fires when its child set holds; unknown children count as neither.
+    if not children:
+        return False
+    results = [_conditions(rule, child, tracking) for child, tracking in children]
+    trues = sum(1 for r in results if r is True)
+    falses = sum(1 for r in results if r is False)
+    kind = rule.get("child_activity_set", "all")
+    if kind == "all":
+        return trues == len(results)
+    if kind == "any":
+        return trues > 0
+    if kind == "none":
+        return falses == len(results)
+    if kind == "atLeastCount":
+        return trues >= int(rule.get("minimum_count", 0))
+    if kind == "atLeastPercent":
+        return trues / len(results) >= float(rule.get("minimum_percent", 0.0))
+    return False
+
+
+def _conditions(rule: dict[str, Any], child: Node, tracking: Tracking) -> Tri:
+    values = [_condition(c, child, tracking) for c in rule.get("conditions") or []]
+    if not values:
+        return None
+    if rule.get("condition_combination", "any") == "all":
+        return False if False in values else (None if None in values else True)
+    return True if True in values else (None if None in values else False)
+
+
+def _condition(condition: dict[str, Any], child: Node, tracking: Tracking) -> Tri:
+    value = _evaluate(condition.get("condition", ""), condition, child, tracking)
+    if condition.get("operator") == "not":
+        return None if value is None else not value
+    return value
+
+
+def _evaluate(name: str, condition: dict[str, Any], child: Node, t: Tracking) -> Tri:
+    threshold = float(condition.get("measure_threshold", 0.0))
+    limit = _seq(child, "limit_conditions").get("attempt_limit") or 0
+    table: dict[str, Tri] = {
+        "satisfied": t.satisfied,
+        "objectiveStatusKnown": t.satisfied is not None,
+        "objectiveMeasureKnown": t.measure is not None,
+        "objectiveMeasureGreaterThan": None if t.measure is None else t.measure > threshold,
+        "objectiveMeasureLessThan": None if t.measure is None else t.measure < threshold,
+        "completed": t.completed,
+        "activityProgressKnown": t.completed is not None,
+        "attempted": t.attempts > 0,
+        "attemptLimitExceeded": bool(limit) and t.attempts >= limit,
+        "timeLimitExceeded": False,
+        "outsideAvailableTimeRange": False,
+        "always": True,
+        "never": False,
+    }
+    return table.get(name)

@@ -1,0 +1,616 @@
+/*
+ * Allure Connect player: runs one SCO at a time in a same-origin frame, with scorm-again as its
+ * runtime (window.API for SCORM 1.2, window.API_1484_11 for SCORM 2004).
+ *
+ * - The server hands over each SCO's initial CMI (POST .../deliver); scorm-again commits JSON to the
+ *   delivery's commit URL, and its LMSFinish/Terminate commit goes by sendBeacon as text/plain.
+ * - When the page goes away while a SCO is still running, the player sends what the SCO has set as
+ *   an "abandon" commit by sendBeacon (scorm-again registers no unload handler of its own).
+ * - SCORM 2004 navigation is decided by scorm-again's sequencer (activity tree from the manifest);
+ *   the player asks it (continue, previous, choice, suspendAll/exitAll), delivers what it chooses,
+ *   and saves the sequencer's state on the server as a patch over the freshly built tree.
+ * - SCORM 1.2 packages flow through their launchable items in manifest order, and any item can be
+ *   chosen from the table of contents.
+ */
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("player-config").textContent);
+  var frame = document.getElementById("sco-frame");
+  var is2004 = config.edition === "2004";
+  var sequenced = is2004 && !!config.sequencing;
+  // Keys of the sequencer state that are always saved whole (child order is random per build).
+  var ALWAYS_SAVED = { selectionRandomizationState: true, childOrder: true, selectedChildIds: true };
+
+  var state = {
+    current: null, // item identifier on screen
+    delivery: null, // the server's answer for it
+    loaded: false, // a delivery's CMI has been loaded into the API
+    lastSequence: 0, // highest commitSequence scorm-again has sent
+    initializedAt: 0,
+    navigating: false,
+    deliveredWhileUnloading: false,
+    ended: false,
+    validity: null, // the sequencer's navigation validity
+    baseline: null, // the sequencer state of the freshly built tree
+    lastSavedState: null,
+    statuses: config.statuses || {},
+    available: config.available || {} // SCORM 1.2 prerequisites: false where not met yet
+  };
+
+  // ---- the runtime ------------------------------------------------------------------------------
+
+  function readResult(xhr) {
+    // scorm-again's default handler turns every non-2xx into 101; the server says which SCORM
+    // error applies (a value the data model rejects) in the error envelope.
+    var body = null;
+    try {
+      body = JSON.parse(xhr.responseText);
+    } catch (ignored) {
+      body = null;
+    }
+    if (xhr.status >= 200 && xhr.status < 300) {
+      if (body && Object.prototype.hasOwnProperty.call(body, "result")) {
+        var ok = body.result === true || body.result === "true";
+        return { result: ok ? "true" : "false", errorCode: ok ? 0 : body.errorCode || 101 };
+      }
+      return { result: "true", errorCode: 0 };
+    }
+    var code = body && body.error && body.error.details && body.error.details.scorm_error;
+    return { result: "false", errorCode: typeof code === "number" ? code : is2004 ? 391 : 101 };
+  }
+
+  function trackSequence(payload, metadata) {
+    if (metadata && typeof metadata.sequence === "number") {
+      state.lastSequence = Math.max(state.lastSequence, metadata.sequence);
+    }
+    if (payload && typeof payload.commitSequence === "number") {
+      state.lastSequence = Math.max(state.lastSequence, payload.commitSequence);
+    }
+    return payload;
+  }
+
+  function apiSettings() {
+    var settings = {
+      autocommit: true,
+      autocommitSeconds: config.autocommit_seconds || 10,
+      lmsCommitUrl: false,
+      dataCommitFormat: "json",
+      includeCommitSequence: true,
+      terminateCommitPayloadField: "terminate",
+      logLevel: 4,
+      requestHandler: trackSequence,
+      xhrResponseHandler: readResult
+    };
+    if (sequenced) {
+      settings.sequencing = Object.assign({}, config.sequencing, { eventListeners: sequencingListeners() });
+    }
+    return settings;
+  }
+
+  var api = is2004 ? new window.Scorm2004API(apiSettings()) : new window.Scorm12API(apiSettings());
+  if (is2004) {
+    window.API_1484_11 = api;
+  } else {
+    window.API = api;
+  }
+
+  function bindApiListeners() {
+    api.on(is2004 ? "Initialize" : "LMSInitialize", function () {
+      state.initializedAt = Date.now();
+    });
+    api.on(is2004 ? "Terminate" : "LMSFinish", function () {
+      // The learner session is over: scorm-again 1.2 still takes calls after LMSFinish, but
+      // nothing set after the end of a session may be stored.
+      api.settings = { lmsCommitUrl: false };
+      noteStatus();
+      setTimeout(function () {
+        saveSequencingState(false);
+      }, 0);
+    });
+    api.on(is2004 ? "Commit" : "LMSCommit", noteStatus);
+  }
+  bindApiListeners();
+
+  function isRunning() {
+    return !!(state.delivery && state.delivery.sco && api.isInitialized());
+  }
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().then(function (answer) {
+        if (!response.ok) {
+          throw new Error((answer && answer.error && answer.error.message) || "The player could not reach the server.");
+        }
+        return answer;
+      });
+    });
+  }
+
+  // ---- delivering items -------------------------------------------------------------------------
+
+  function deliver(itemId) {
+    state.current = itemId;
+    state.ended = false;
+    renderToc();
+    var request = { item: itemId };
+    if (sequenced && state.baseline) {
+      // The sequencer's state as it chose this item travels with the delivery itself.
+      request.state = sequencingPatch();
+      request.ts = Date.now();
+      state.lastSavedState = JSON.stringify(request.state);
+    }
+    return post(config.runtime.deliver, request)
+      .then(function (answer) {
+        if (state.current !== itemId) {
+          return;
+        }
+        state.delivery = answer;
+        Object.assign(state.statuses, answer.statuses || {});
+        state.available = answer.available || state.available;
+        if (answer.sco) {
+          if (state.loaded || sequenced) {
+            // A clean runtime for this SCO; with sequencing, reset also refreshes navigation validity.
+            api.reset({ lmsCommitUrl: answer.commit_url }, { preserveListeners: true });
+          } else {
+            api.settings = { lmsCommitUrl: answer.commit_url };
+          }
+          try {
+            api.loadFromJSON(answer.cmi);
+          } catch (error) {
+            // One value the runtime refuses must not keep the learner out of the SCO.
+            console.warn("Some stored CMI could not be loaded", error);
+          }
+          state.loaded = true;
+        } else {
+          state.statuses[itemId] = "completed";
+        }
+        showContent(config.content + answer.href);
+        renderToc();
+        updateNav();
+      })
+      .catch(function (error) {
+        showMessage(error.message || String(error));
+      });
+  }
+
+  function showContent(url) {
+    document.getElementById("message").hidden = true;
+    frame.src = url;
+  }
+
+  function showMessage(text) {
+    document.getElementById("message-text").textContent = text;
+    document.getElementById("message").hidden = false;
+  }
+
+  // Unload the running SCO; a SCO that does not end its session when unloaded is ended for it.
+  function unloadSco() {
+    return new Promise(function (resolve) {
+      var done = false;
+      function finish() {
+        if (done) {
+          return;
+        }
+        done = true;
+        frame.removeEventListener("load", finish);
+        if (isRunning()) {
+          if (is2004) {
+            api.Terminate("");
+          } else {
+            api.LMSFinish("");
+          }
+        }
+        resolve();
+      }
+      frame.addEventListener("load", finish);
+      frame.src = "about:blank";
+      setTimeout(finish, 4000);
+    });
+  }
+
+  function endCourse(text) {
+    state.ended = true;
+    state.current = null;
+    state.delivery = null;
+    frame.src = "about:blank";
+    showMessage(text);
+    renderToc();
+    updateNav();
+    saveSequencingState(false);
+    // A dispatch launcher around this page (web/dispatches/static/dispatch_bridge.js) finishes its host session.
+    window.dispatchEvent(new CustomEvent("allure:session-exit"));
+  }
+
+  // ---- navigation -------------------------------------------------------------------------------
+
+  function allowed(request, target) {
+    if (state.navigating) {
+      return false;
+    }
+    if (!sequenced) {
+      return flowTarget(request, target) !== null || request === "exit";
+    }
+    var validity = state.validity || {};
+    if (request === "choice") {
+      return !!(validity.choice && validity.choice[target] === "true");
+    }
+    if (request === "continue" || request === "previous") {
+      if (!validity[request]) {
+        return false;
+      }
+      var preview = isRunning() ? api.previewNavigationRequest(request) : { outcome: "unknown" };
+      return preview.outcome !== "blocked";
+    }
+    return true;
+  }
+
+  function isOpen(itemId) {
+    return state.available[itemId] !== false;
+  }
+
+  // SCORM 1.2 flow: the next or previous launchable item whose prerequisites are met.
+  function flowTarget(request, target) {
+    var order = config.order;
+    var index = order.indexOf(state.current);
+    var step = request === "continue" ? 1 : request === "previous" ? -1 : 0;
+    if (request === "choice") {
+      return order.indexOf(target) >= 0 && isOpen(target) ? target : null;
+    }
+    if (!step || index < 0) {
+      return null;
+    }
+    for (var i = index + step; i >= 0 && i < order.length; i += step) {
+      if (isOpen(order[i])) {
+        return order[i];
+      }
+    }
+    return null;
+  }
+
+  function navigate(request, target) {
+    if (!allowed(request, target)) {
+      return;
+    }
+    state.navigating = true;
+    state.deliveredWhileUnloading = false;
+    updateNav();
+    unloadSco().then(function () {
+      state.navigating = false;
+      if (!sequenced) {
+        var next = flowTarget(request, target);
+        if (request === "exit" || !next) {
+          endCourse("You have left the course. You can close this window.");
+        } else {
+          deliver(next);
+        }
+        return;
+      }
+      if (state.deliveredWhileUnloading || state.ended) {
+        return; // the SCO's own navigation request or an exit rule has already moved on
+      }
+      var done = api.processNavigationRequest(request, target);
+      if (!done && !state.deliveredWhileUnloading && !state.ended && state.current) {
+        deliver(state.current); // refused after all: bring the learner back where they were
+      }
+    });
+  }
+
+  function exitCourse() {
+    if (!sequenced) {
+      navigate("exit");
+      return;
+    }
+    var hidden = (state.validity && state.validity.hideLmsUi) || [];
+    navigate(hidden.indexOf("suspendAll") >= 0 ? "exitAll" : "suspendAll");
+  }
+
+  function sequencingListeners() {
+    return {
+      onActivityDelivery: function (activity) {
+        state.deliveredWhileUnloading = true;
+        var id = activity.id;
+        // Deliver outside the sequencer's call stack: the server call is asynchronous.
+        setTimeout(function () {
+          deliver(id);
+        }, 0);
+      },
+      onNavigationValidityUpdate: function (validity) {
+        state.validity = validity;
+        updateNav();
+        renderToc();
+      },
+      onSequencingSessionEnd: function () {
+        setTimeout(function () {
+          endCourse("You have left the course. You can close this window.");
+        }, 0);
+      }
+    };
+  }
+
+  function updateNav() {
+    var previous = document.getElementById("nav-previous");
+    var next = document.getElementById("nav-continue");
+    var exit = document.getElementById("nav-exit");
+    var hidden = (state.validity && state.validity.hideLmsUi) || [];
+    previous.hidden = hidden.indexOf("previous") >= 0;
+    next.hidden = hidden.indexOf("continue") >= 0;
+    exit.hidden = hidden.indexOf("exit") >= 0 && hidden.indexOf("suspendAll") >= 0;
+    if (state.ended || state.navigating || !state.current) {
+      previous.disabled = next.disabled = true;
+      exit.disabled = state.ended;
+      return;
+    }
+    exit.disabled = false;
+    if (sequenced) {
+      var validity = state.validity || {};
+      previous.disabled = !validity.previous;
+      next.disabled = !validity.continue;
+    } else {
+      previous.disabled = flowTarget("previous") === null;
+      next.disabled = flowTarget("continue") === null;
+    }
+  }
+
+  // ---- table of contents ------------------------------------------------------------------------
+
+  function countLaunchable(nodes) {
+    return nodes.reduce(function (total, node) {
+      return total + (node.launchable ? 1 : 0) + countLaunchable(node.children);
+    }, 0);
+  }
+
+  function renderToc() {
+    var toc = document.getElementById("toc");
+    if (countLaunchable(config.outline) < 2) {
+      toc.hidden = true;
+      return;
+    }
+    toc.hidden = false;
+    var list = document.getElementById("toc-list");
+    list.textContent = "";
+    config.outline.forEach(function (node) {
+      appendNode(list, node);
+    });
+  }
+
+  function appendNode(list, node) {
+    if (!node.visible) {
+      node.children.forEach(function (child) {
+        appendNode(list, child);
+      });
+      return;
+    }
+    var li = document.createElement("li");
+    li.dataset.item = node.id;
+    if (node.launchable) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "status " + (state.statuses[node.id] || "not_attempted");
+      button.textContent = node.title;
+      button.disabled = state.ended || !allowedChoice(node.id);
+      button.addEventListener("click", function () {
+        navigate("choice", node.id);
+      });
+      li.appendChild(button);
+      if (node.id === state.current) {
+        li.className = "current";
+      }
+    } else {
+      var label = document.createElement("span");
+      label.className = "cluster";
+      label.textContent = node.title;
+      li.appendChild(label);
+    }
+    if (node.children.length) {
+      var sub = document.createElement("ol");
+      node.children.forEach(function (child) {
+        appendNode(sub, child);
+      });
+      li.appendChild(sub);
+    }
+    list.appendChild(li);
+  }
+
+  function allowedChoice(itemId) {
+    if (itemId === state.current || state.navigating) {
+      return false;
+    }
+    if (!sequenced) {
+      return isOpen(itemId);
+    }
+    var validity = state.validity || {};
+    return !!(validity.choice && validity.choice[itemId] === "true");
+  }
+
+  function noteStatus() {
+    if (!state.current || !state.delivery || !state.delivery.sco) {
+      return;
+    }
+    var value = is2004 ? api.cmi.completion_status : api.cmi.core.lesson_status;
+    // SCORM 1.2: a SCO that finishes without a status is completed by the LMS.
+    var done = ["completed", "passed", "failed"].indexOf(value) >= 0 || (!is2004 && api.isTerminated() &&
+      value === "not attempted");
+    state.statuses[state.current] = done ? "completed" : "incomplete";
+    renderToc();
+  }
+
+  // ---- the sequencer's state --------------------------------------------------------------------
+
+  function isObject(value) {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
+  }
+
+  function diff(base, current) {
+    if (!isObject(base) || !isObject(current)) {
+      return current;
+    }
+    var patch = {};
+    Object.keys(current).forEach(function (key) {
+      if (ALWAYS_SAVED[key]) {
+        patch[key] = current[key];
+      } else if (JSON.stringify(base[key]) !== JSON.stringify(current[key])) {
+        patch[key] = isObject(base[key]) && isObject(current[key]) ? diff(base[key], current[key]) : current[key];
+      }
+    });
+    return patch;
+  }
+
+  function merge(base, patch) {
+    Object.keys(patch).forEach(function (key) {
+      if (isObject(base[key]) && isObject(patch[key]) && !ALWAYS_SAVED[key]) {
+        merge(base[key], patch[key]);
+      } else {
+        base[key] = patch[key];
+      }
+    });
+    return base;
+  }
+
+  function snapshot() {
+    try {
+      return JSON.parse(api.serializeSequencingState());
+    } catch (ignored) {
+      return null;
+    }
+  }
+
+  function sequencingPatch() {
+    return state.baseline ? diff(state.baseline, snapshot()) : null;
+  }
+
+  // Saves race (a page's last beacon against the next page's first read): each carries the
+  // browser's clock and the server keeps the newest.
+  function saveSequencingState(byBeacon) {
+    if (!sequenced || !state.baseline) {
+      return;
+    }
+    var patch = JSON.stringify(sequencingPatch());
+    if (!byBeacon && patch === state.lastSavedState) {
+      return;
+    }
+    state.lastSavedState = patch;
+    var body = '{"state":' + patch + ',"current":' + JSON.stringify(state.current) + ',"ts":' + Date.now() + "}";
+    if (byBeacon) {
+      navigator.sendBeacon(config.runtime.state, body);
+      return;
+    }
+    // A plain request: Chromium may hold keepalive fetches back for a while.
+    fetch(config.runtime.state, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: body
+    }).catch(function () {
+      state.lastSavedState = null;
+    });
+  }
+
+  function restoreSequencingState(patch) {
+    var fresh = snapshot();
+    if (!fresh || !isObject(patch)) {
+      return null;
+    }
+    var full = merge(fresh, patch);
+    return api.deserializeSequencingState(JSON.stringify(full)) ? full : null;
+  }
+
+  // ---- leaving the page -------------------------------------------------------------------------
+
+  function formatElapsed(ms) {
+    var seconds = Math.max(0, Math.round(ms / 10) / 100);
+    if (is2004) {
+      return "PT" + seconds + "S";
+    }
+    var whole = Math.floor(seconds);
+    var pad = function (n, width) {
+      return String(n).padStart(width, "0");
+    };
+    return pad(Math.floor(whole / 3600), 4) + ":" + pad(Math.floor((whole % 3600) / 60), 2) + ":" + pad(whole % 60, 2);
+  }
+
+  function reportedSessionTime(cmi) {
+    var value = is2004 ? cmi.session_time : cmi.core && cmi.core.session_time;
+    return value && !/^(P(T0+(\.0+)?S)?|PT0H0M0S|0+:00:00(\.0+)?)$/.test(value) ? value : "";
+  }
+
+  function onPageHide() {
+    if (isRunning() && api.settings.lmsCommitUrl) {
+      // The SCO is still running: keep what it has set (its own LMSFinish may never come).
+      var payload = api.renderCommitCMI(true);
+      if (!reportedSessionTime(payload.cmi) && state.initializedAt) {
+        var elapsed = formatElapsed(Date.now() - state.initializedAt);
+        if (is2004) {
+          payload.cmi.session_time = elapsed;
+        } else {
+          payload.cmi.core.session_time = elapsed;
+        }
+      }
+      payload.commitSequence = state.lastSequence + 1;
+      payload.abandon = true;
+      navigator.sendBeacon(api.settings.lmsCommitUrl, JSON.stringify(payload));
+    }
+    saveSequencingState(true);
+  }
+
+  window.addEventListener("pagehide", onPageHide);
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      window.location.reload(); // back from the page cache: the session was closed on pagehide
+    }
+  });
+
+  // ---- start ------------------------------------------------------------------------------------
+
+  document.getElementById("nav-previous").addEventListener("click", function () {
+    navigate("previous");
+  });
+  document.getElementById("nav-continue").addEventListener("click", function () {
+    navigate("continue");
+  });
+  document.getElementById("nav-exit").addEventListener("click", exitCourse);
+
+  function start() {
+    if (!config.order.length) {
+      showMessage("This package has nothing to launch.");
+      return;
+    }
+    if (!sequenced) {
+      deliver(config.resume || config.order[0]);
+      return;
+    }
+    state.baseline = snapshot();
+    // Read the saved state now rather than from the page: the previous page's last save (sent as
+    // it unloaded) can arrive after this page was served.
+    fetch(config.runtime.state, { credentials: "same-origin" })
+      .then(function (response) {
+        return response.ok ? response.json() : {};
+      })
+      .catch(function () {
+        return {};
+      })
+      .then(function (saved) {
+        var restored = saved.state ? restoreSequencingState(saved.state) : null;
+        var sequencing = (restored && restored.sequencing) || {};
+        if (sequencing.suspendedActivity) {
+          api.processNavigationRequest("resumeAll");
+        } else if (sequencing.currentActivity && config.items[sequencing.currentActivity]) {
+          deliver(sequencing.currentActivity); // the page went away while this activity was running
+        } else if (!api.processNavigationRequest("start")) {
+          deliver(saved.current || config.resume || config.order[0]);
+        }
+      });
+  }
+
+  window.AllurePlayer = {
+    navigate: navigate,
+    state: state,
+    api: api
+  };
+  start();
+})();

@@ -1,0 +1,1 @@
+"""Learner sessions API: open a session with its launch link, list, read and update."""

@@ -1,0 +1,109 @@
+"""Schemas of the sessions API (the overview's Sessions section)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from models.sessions import MAX_USER_ID
+from web.pagination import PageArgsSchema, PaginationSchema
+from web.player.timefmt import parse_duration
+
+COMPLETION = ("not_attempted", "incomplete", "completed")
+SUCCESS = ("unknown", "passed", "failed")
+
+
+class ScoreSchema(Schema):
+    scaled = fields.Float(allow_none=True, validate=validate.Range(min=-1, max=1))
+    raw = fields.Float(allow_none=True)
+    min = fields.Float(allow_none=True)
+    max = fields.Float(allow_none=True)
+
+
+class PackageRefSchema(Schema):
+    title = fields.String(allow_none=True)
+    version = fields.String(allow_none=True, metadata={"description": "SCORM version: 1.2 or 2004"})
+
+
+class SessionSchema(Schema):
+    id = fields.String(required=True)
+    package_id = fields.String(required=True)
+    tenant_id = fields.String(required=True)
+    user_id = fields.String(required=True)
+    user_name = fields.String(allow_none=True)
+    dispatch_id = fields.String(allow_none=True)
+    completion_status = fields.String(required=True, validate=validate.OneOf(COMPLETION))
+    success_status = fields.String(required=True, validate=validate.OneOf(SUCCESS))
+    score = fields.Nested(ScoreSchema, required=True)
+    attempts = fields.Integer(required=True)
+    time_spent_seconds = fields.Integer(required=True)
+    session_time = fields.String(allow_none=True,
+                                 metadata={"description": "ISO 8601 duration of the last learner session"})
+    package_version = fields.Integer(required=True, metadata={"description": "Package version of this attempt"})
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+    package = fields.Nested(PackageRefSchema, required=True)
+
+
+class ActivitySchema(Schema):
+    item_id = fields.String(required=True)
+    sco_attempt = fields.Integer(required=True)
+    completion_status = fields.String(required=True)
+    success_status = fields.String(required=True)
+    score = fields.Nested(ScoreSchema, required=True)
+    time_spent_seconds = fields.Integer(required=True)
+    cmi_data = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
+class SessionDetailSchema(SessionSchema):
+    cmi_data = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                           metadata={"description": "Flat CMI of the current SCO (cmi.core.lesson_status, ...)"})
+    activities = fields.List(fields.Nested(ActivitySchema), required=True,
+                             metadata={"description": "Each SCO's latest attempt in the current attempt"})
+
+
+class SessionEnvelopeSchema(Schema):
+    session = fields.Nested(SessionDetailSchema, required=True)
+
+
+class SessionCreateSchema(Schema):
+    package_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    user_id = fields.String(required=True, validate=validate.Length(min=1, max=MAX_USER_ID))
+    user_name = fields.String(allow_none=True, validate=validate.Length(max=MAX_USER_ID))
+    new_attempt = fields.Boolean(load_default=False)
+
+
+class SessionCreatedSchema(Schema):
+    session = fields.Nested(SessionSchema, required=True)
+    launch_url = fields.String(required=True, metadata={"description": "Signed, single-use, expiring launch link"})
+
+
+class SessionListArgsSchema(PageArgsSchema):
+    package_id = fields.String(validate=validate.Length(max=36))
+    user_id = fields.String(validate=validate.Length(max=MAX_USER_ID))
+    completion_status = fields.String(validate=validate.OneOf(COMPLETION))
+    success_status = fields.String(validate=validate.OneOf(SUCCESS))
+
+
+class SessionListSchema(Schema):
+    sessions = fields.List(fields.Nested(SessionSchema), required=True)
+    pagination = fields.Nested(PaginationSchema, required=True)
+
+
+class SessionUpdateSchema(Schema):
+    cmi_data = fields.Dict(keys=fields.String(), values=fields.Raw())
+    completion_status = fields.String(validate=validate.OneOf(COMPLETION))
+    success_status = fields.String(validate=validate.OneOf(SUCCESS))
+    score = fields.Nested(ScoreSchema)
+    session_time = fields.String()
+    suspend_data = fields.String(validate=validate.Length(max=64_000))
+
+    @validates("session_time")
+    def _duration(self, value: str, **_kwargs: object) -> None:
+        if parse_duration(value) is None:
+            raise ValidationError("Not an ISO 8601 duration (e.g. PT1H30M).")
+
+
+class SessionUpdatedSchema(Schema):
+    success = fields.Boolean(required=True)
+    session_id = fields.String(required=True)
+    updated_at = fields.String(required=True)

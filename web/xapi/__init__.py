@@ -1,0 +1,1 @@
+"""`/api/v1/xapi`: the overview's xAPI statements, analytics and LRS credentials."""
