@@ -24,7 +24,8 @@ CONFIGURED = ("DATABASE_URL", "REDIS_URL", "S3_ENDPOINT", "S3_ACCESS_KEY", "S3_S
 @pytest.fixture
 def embedded(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in CONFIGURED}
-    port, s3_port = free_port(), free_port() + 1000
+    # Fixed ports below the ephemeral range: weed derives master, volume, filer and gRPC ports from it.
+    port, s3_port = free_port(), 18533
     env.update(AC_DATA_DIR=str(tmp_path / "data"), PORT=str(port), AC_EMBEDDED_S3_PORT=str(s3_port),
                WEB_CONCURRENCY="1", PYTHONUNBUFFERED="1")
     proc = subprocess.Popen([sys.executable, "-m", "config.launcher"], cwd=PROJECT_ROOT, env=env,
