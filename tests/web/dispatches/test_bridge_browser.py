@@ -183,6 +183,10 @@ STATUS = {
 }
 
 
+# The launcher script may not have run yet when a wait starts: test for it before calling it.
+LAUNCHER = "window.AllureDispatchLauncher"
+
+
 class TestLaunch:
     def test_stub_launch_opens_player_with_learner_and_origin_only_referer(self, world, page):
         page.goto(f"{world.lms.origin}/lms.html")
@@ -198,7 +202,7 @@ class TestLaunch:
 
     def test_stub_without_host_api_explains_and_opens_nothing(self, world, page):
         page.goto(f"{world.lms.origin}/sco/index.html")
-        page.wait_for_function("() => window.AllureDispatchLauncher && window.AllureDispatchLauncher.state().error !== null")
+        page.wait_for_function(f"() => {LAUNCHER} && {LAUNCHER}.state().error !== null")
         assert "no SCORM 1.2 API was found" in page.inner_text("#allure-dispatch-message")
         assert world.player_requests() == []
 
@@ -208,7 +212,7 @@ class TestLaunch:
         with page.expect_popup() as popup_info:
             page.evaluate("() => window.open('/sco/index.html', 'sco')")
         popup = popup_info.value
-        popup.wait_for_function("() => window.AllureDispatchLauncher && window.AllureDispatchLauncher.state().initialized")
+        popup.wait_for_function(f"() => {LAUNCHER} && {LAUNCHER}.state().initialized")
         assert host_calls(page)[0] == ["LMSInitialize", ""]
 
 
