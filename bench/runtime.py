@@ -12,7 +12,11 @@ launches one session per simulated learner, delivers their SCO, then measures:
     storage) next to the same file from a plain static file server (Python's
     threading `http.server`, HTTP/1.1 keep-alive) on the same machine. Target:
     >= 40% of the static throughput.
-The load generator is asyncio with one keep-alive connection per learner.
+The load generator is asyncio with one keep-alive connection per learner. Every phase
+runs on freshly reloaded gunicorn workers (SIGHUP: a phase never straddles the
+max_requests recycling of config/gunicorn.py) and starts with a 3-second ramp-up that
+is not measured (200 connections opening at once and each learner's first commit in a
+process are not the steady state).
 
 Needs Postgres (127.0.0.1:5432, trust) and Redis (127.0.0.1:6379); storage is the
 test run's `weed mini` on 127.0.0.1:18333 when it answers, else one started here.
@@ -27,6 +31,7 @@ import json
 import os
 import random
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -50,6 +55,7 @@ BENCH_DIR = Path(os.environ.get("BENCH_DIR", "/tmp/allure-bench"))
 DB_NAME = "allure_bench_runtime"
 S3_KEYS = ("allure-test", "allure-test-secret")
 COMMIT_RATIO_TARGET, P99_TARGET_MS, CONTENT_RATIO_TARGET = 0.5, 100.0, 0.4
+RAMP_UP = 3.0  # seconds of every run that are not measured (connections opening, first requests)
 
 
 def environment(port: int, s3_port: int) -> dict[str, str]:
@@ -209,14 +215,23 @@ async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, m
     return status
 
 
-async def _client(host: str, port: int, make: object, deadline: float, latencies: list[float],
-                  errors: list[int], pace: float | None) -> None:  # fmt: skip
+@dataclass
+class _Window:
+    """What one load run records: requests answered between `measured_from` and `deadline`."""
+
+    measured_from: float
+    deadline: float
+    latencies: list[float]
+    errors: list[int]
+
+
+async def _client(host: str, port: int, make: object, window: _Window, pace: float | None) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     sequence = 0
     # Paced learners start spread over one period, then send once per period.
     next_at = time.monotonic() + (random.random() * pace if pace else 0.0)
     try:
-        while time.monotonic() < deadline:
+        while time.monotonic() < window.deadline:
             if pace:
                 await asyncio.sleep(max(0.0, next_at - time.monotonic()))
                 next_at += pace
@@ -230,9 +245,10 @@ async def _client(host: str, port: int, make: object, deadline: float, latencies
                 writer.close()
                 reader, writer = await asyncio.open_connection(host, port)
                 status = await _request(reader, writer, method, path, body)
-            latencies.append(time.perf_counter() - started)
-            if status >= 400:
-                errors.append(status)
+            if window.measured_from <= time.monotonic() <= window.deadline:
+                window.latencies.append(time.perf_counter() - started)
+                if status >= 400:
+                    window.errors.append(status)
     finally:
         writer.close()
 
@@ -251,22 +267,26 @@ class Result:
         return self.requests / self.seconds
 
 
-def run_load(label: str, base: str, makers: list[object], seconds: float, pace: float | None = None) -> Result:
-    """Each maker drives one keep-alive connection: back to back, or once per `pace` seconds."""
+def run_load(label: str, base: str, makers: list[object], seconds: float, pace: float | None = None,
+             ramp_up: float = 0.0) -> Result:  # fmt: skip
+    """Each maker drives one keep-alive connection: back to back, or once per `pace` seconds.
+
+    The first `ramp_up` seconds (connections opening, each learner's first commit in a
+    process) are run but not measured.
+    """
     url = urlsplit(base)
-    latencies: list[float] = []
-    errors: list[int] = []
 
-    async def main() -> float:
+    async def main() -> _Window:
         started = time.monotonic()
-        await asyncio.gather(*(_client(url.hostname, url.port, make, started + seconds, latencies, errors, pace)
-                               for make in makers))  # fmt: skip
-        return time.monotonic() - started
+        window = _Window(started + ramp_up, started + ramp_up + seconds, [], [])
+        await asyncio.gather(*(_client(url.hostname, url.port, make, window, pace) for make in makers))
+        return window
 
-    elapsed = asyncio.run(main())
-    ordered = sorted(latencies) or [0.0]
+    window = asyncio.run(main())
+    ordered = sorted(window.latencies) or [0.0]
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return Result(label, len(latencies), elapsed, statistics.median(ordered) * 1000, p99 * 1000, len(errors))
+    return Result(label, len(window.latencies), seconds, statistics.median(ordered) * 1000, p99 * 1000,
+                  len(window.errors))  # fmt: skip
 
 
 def static_server(root: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -334,7 +354,7 @@ def main() -> None:
         wait_healthy(base)
         print(f"gunicorn (config/gunicorn.py) on {base}; setting up {args.learners} learners ...", flush=True)
         learners = set_up_learners(base, tenant_id, key, args.learners)
-        commit = measure_commits(base, learners, args)
+        commit = measure_commits(base, learners, args, processes[0])
         content = measure_content(base, learners, args, processes)
         ok = report(commit, content)
     finally:
@@ -345,7 +365,15 @@ def main() -> None:
     sys.exit(0 if ok else 1)
 
 
-def measure_commits(base: str, learners: list[Learner], args: argparse.Namespace) -> tuple[Result, Result, Result]:
+def fresh_workers(web: subprocess.Popen[bytes], base: str) -> None:
+    """Reload gunicorn's workers (SIGHUP) so a phase never straddles their max_requests recycling."""
+    web.send_signal(signal.SIGHUP)
+    time.sleep(3)
+    wait_healthy(base)
+
+
+def measure_commits(base: str, learners: list[Learner], args: argparse.Namespace,
+                    web: subprocess.Popen[bytes]) -> tuple[Result, Result, Result]:  # fmt: skip
     """(commits back to back, the no-op ceiling, commits at the learners' pace)."""
     body = commit_body(1)
     noop = [lambda _seq, b=body: ("POST", "/player/ping", b) for _ in learners]
@@ -359,12 +387,16 @@ def measure_commits(base: str, learners: list[Learner], args: argparse.Namespace
 
         return make
 
-    run_load("warm-up", base, [committer(i) for i in range(20)] + noop[:20], 3)
-    ceiling = run_load(f"no-op JSON endpoint, {len(learners)} clients", base, noop, args.seconds)
-    result = run_load(f"commits, {len(learners)} learners back to back", base,
-                      [committer(i) for i in range(len(learners))], args.seconds)  # fmt: skip
+    # Each phase on freshly started workers: gunicorn recycles a worker after ~5,000 requests
+    # (max_requests), and a phase straddling that would measure worker boots, not the endpoint.
+    fresh_workers(web, base)
     paced = run_load(f"commits, {len(learners)} learners every {args.pace:g} s", base,
-                     [committer(i) for i in range(len(learners))], args.seconds, pace=args.pace)  # fmt: skip
+                     [committer(i) for i in range(len(learners))], args.seconds, args.pace, RAMP_UP)  # fmt: skip
+    fresh_workers(web, base)
+    ceiling = run_load(f"no-op JSON endpoint, {len(learners)} clients", base, noop, args.seconds, None, RAMP_UP)
+    fresh_workers(web, base)
+    result = run_load(f"commits, {len(learners)} learners back to back", base,
+                      [committer(i) for i in range(len(learners))], args.seconds, None, RAMP_UP)  # fmt: skip
     return result, ceiling, paced
 
 
@@ -378,10 +410,11 @@ def measure_content(base: str, learners: list[Learner], args: argparse.Namespace
     processes.append(static)
     clients = learners[: args.content_clients]
     fetch = [lambda _s, lr=lr: ("GET", lr.content_path, None) for lr in clients]
-    run_load("warm-up", base, fetch[:10], 2)
-    app = run_load(f"content route, {len(clients)} clients", base, fetch, args.seconds)
+    fresh_workers(processes[0], base)
+    app = run_load(f"content route, {len(clients)} clients", base, fetch, args.seconds, None, RAMP_UP)
     plain = run_load(f"static file server, {len(clients)} clients", f"http://127.0.0.1:{static_port}",
-                     [lambda _s: ("GET", "/" + CONTENT_FILE, None) for _ in clients], args.seconds)  # fmt: skip
+                     [lambda _s: ("GET", "/" + CONTENT_FILE, None) for _ in clients], args.seconds, None,
+                     RAMP_UP)  # fmt: skip
     return app, plain
 
 

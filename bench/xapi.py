@@ -154,6 +154,7 @@ class RollupLag:
 
     def __init__(self, tenant: str, baseline: int) -> None:
         self.tenant, self.acked, self.samples = tenant, [(time.monotonic(), baseline)], []
+        self.series: list[tuple[float, float, float]] = []
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -176,9 +177,12 @@ class RollupLag:
     def _run(self) -> None:
         conn = psycopg2.connect(f"dbname={DB_NAME} user=postgres host=127.0.0.1")
         conn.autocommit = True
+        started = time.monotonic()
         while not self.stop.is_set():
             now = time.monotonic()
             self.samples.append(self.lag(self.counted(conn), now))
+            # The machine's load is kept next to the lag: other processes slow both down.
+            self.series.append((round(now - started, 1), round(self.samples[-1], 1), os.getloadavg()[0]))
             time.sleep(0.5)
         conn.close()
 
@@ -230,7 +234,8 @@ def stop(procs: list[subprocess.Popen]) -> None:
 
 def show(label: str, result: Throughput) -> None:
     print(f"  {label:<34} {result.statements:>9,} statements in {result.seconds:7.1f} s = "
-          f"{result.per_second:7.0f}/s  (batch p50 {result.p50_ms:.0f} ms, p95 {result.p95_ms:.0f} ms)", flush=True)
+          f"{result.per_second:7.0f}/s  (batch p50 {result.p50_ms:.0f} ms, p95 {result.p95_ms:.0f} ms; "
+          f"load average {os.getloadavg()[0]:.1f})", flush=True)
 
 
 def main() -> None:
@@ -262,14 +267,14 @@ def main() -> None:
         post_batches(f"{base}/xapi/statements", ours, warmup)
         mine = post_batches(f"{base}/xapi/statements", ours, compare)
         show("Allure Connect /xapi", mine)
-        report["ours"] = mine.__dict__ | {"per_second": mine.per_second}
+        report["ours"] = mine.__dict__ | {"per_second": mine.per_second, "load1": os.getloadavg()[0]}
         if not args.skip_ralph:
             ralph_proc, ralph_url, ralph_headers = start_ralph(logs, procs)
             post_batches(ralph_url, ralph_headers, warmup)
             ralph = post_batches(ralph_url, ralph_headers, compare)
             show("Ralph 5.1.0 (fs, 1 uvicorn worker)", ralph)
             stop([ralph_proc])
-            report["ralph"] = ralph.__dict__ | {"per_second": ralph.per_second}
+            report["ralph"] = ralph.__dict__ | {"per_second": ralph.per_second, "load1": os.getloadavg()[0]}
             report["ratio"] = mine.per_second / ralph.per_second
             print(f"  ratio {report['ratio']:.1f}x", flush=True)
         stored = args.compare + WARMUP * 100
@@ -283,10 +288,13 @@ def main() -> None:
             part = list(factory.batches(min(chunk, remaining - start) // 100))
             loaded = post_batches(f"{base}/xapi/statements", ours, part, on_progress=lambda n, s=start: lag.ack(s + n))
             show(f"load {start + stored + loaded.statements:,}", loaded)
+            report.setdefault("load", []).append(loaded.__dict__ | {"per_second": loaded.per_second,
+                                                                    "load1": os.getloadavg()[0]})
         lag.stop.set()
         catch_up = lag.catch_up()
         report["rollup_lag"] = {"max_s": max(lag.samples, default=0.0), "p95_s": percentile(lag.samples, 0.95),
-                                "catch_up_after_load_s": catch_up, "samples": len(lag.samples)}
+                                "catch_up_after_load_s": catch_up, "samples": len(lag.samples),
+                                "series_t_lag_load1": lag.series[::4]}
         print(f"  rollup lag during load: max {report['rollup_lag']['max_s']:.1f} s, "
               f"p95 {report['rollup_lag']['p95_s']:.1f} s; all counted {catch_up:.1f} s after the load", flush=True)
         print(f"Phase 3: {args.queries} analytics requests", flush=True)
@@ -295,7 +303,7 @@ def main() -> None:
         timed_gets(session, analytics_queries(base, 20, random.Random(9)), headers)
         latencies = timed_gets(session, analytics_queries(base, args.queries, random.Random(3)), headers)
         report["analytics_ms"] = {"p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95),
-                                  "max": max(latencies)}
+                                  "max": max(latencies), "load1": os.getloadavg()[0]}
         print(f"  analytics p50 {report['analytics_ms']['p50']:.1f} ms, p95 {report['analytics_ms']['p95']:.1f} ms, "
               f"max {report['analytics_ms']['max']:.1f} ms", flush=True)
     finally:

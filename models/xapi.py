@@ -8,6 +8,8 @@ commits late (see `pipeline.rollup`). Rollup tables live in `models.xapi_rollups
 
 from __future__ import annotations
 
+import hashlib
+import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -23,9 +25,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, UTCDateTime, UUIDStr, new_id, utcnow
@@ -198,3 +202,18 @@ def execute_many(session: Session, statement: Any, rows: list[dict[str, Any]]) -
     if rows:
         key = next(iter(statement.table.primary_key.columns))
         session.execute(statement.returning(key), rows).all()
+
+
+def _hash64(value: str | None, seed: int) -> int | None:
+    """SQLite stand-in for Postgres' `hashtextextended(text, seed)` (any stable 64-bit hash)."""
+    if value is None:
+        return None
+    digest = hashlib.blake2b(value.encode("utf-8"), digest_size=8, salt=seed.to_bytes(16, "big")).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@event.listens_for(Engine, "connect")
+def _register_sqlite_functions(dbapi_connection: Any, _record: Any) -> None:
+    # The rollups key (actor, activity) pairs by 64-bit hashes computed in SQL on both backends.
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function("hashtextextended", 2, _hash64, deterministic=True)

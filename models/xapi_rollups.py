@@ -33,12 +33,9 @@ class XapiActorRollup(_Counters, Base):
     """Aggregates of one actor (by IFI key) over the tenant's non-voided statements."""
 
     __tablename__ = "xapi_actor_rollups"
-    # The migration also indexes (tenant, avg_score_scaled / last_activity NULLS FIRST, key) for
-    # the analytics sorts; NULLS FIRST has no SQLite spelling, so those live there only.
-    __table_args__ = (
-        Index("ix_xapi_actor_rollups_total", "tenant_id", "total_statements", "actor_key"),
-        Index("ix_xapi_actor_rollups_mbox", "tenant_id", "actor_mbox"),
-    )
+    # No index on the counters: each rollup window rewrites the rows, and on Postgres (fillfactor
+    # 50, see the migration) an update that touches no indexed column stays on its page (HOT).
+    # Sorting a tenant's actors for the analytics API is a scan and a top-N sort.
 
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
     actor_key: Mapped[str] = mapped_column(Text, primary_key=True)
@@ -51,10 +48,7 @@ class XapiActivityRollup(_Counters, Base):
     """Aggregates of one activity (statements whose object it is)."""
 
     __tablename__ = "xapi_activity_rollups"
-    __table_args__ = (
-        Index("ix_xapi_activity_rollups_total", "tenant_id", "total_statements", "activity_id"),
-        Index("ix_xapi_activity_rollups_package", "tenant_id", "package_id"),
-    )
+    __table_args__ = (Index("ix_xapi_activity_rollups_package", "tenant_id", "package_id"),)
 
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
     activity_id: Mapped[str] = mapped_column(Text, primary_key=True)
@@ -64,14 +58,17 @@ class XapiActivityRollup(_Counters, Base):
 
 
 class XapiActorActivity(Base):
-    """An actor and an activity linked by at least one counted statement (the distinct counts)."""
+    """An actor and an activity linked by at least one counted statement (the distinct counts).
+
+    Keyed by 64-bit hashes of the actor key and the activity id (`pipeline.rollup_sql.key_hash`):
+    one row per pair ever seen, so small index entries keep the per-statement insert cheap.
+    """
 
     __tablename__ = "xapi_actor_activities"
-    __table_args__ = (Index("ix_xapi_actor_activities_activity", "tenant_id", "activity_id"),)
 
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
-    actor_key: Mapped[str] = mapped_column(Text, primary_key=True)
-    activity_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    actor_hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    activity_hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
 
 
 class XapiRollupState(Base):
@@ -82,4 +79,7 @@ class XapiRollupState(Base):
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
     watermark: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
     statements_counted: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
+    # Row counts of the rollup tables, kept so an unfiltered analytics page needs no COUNT(*).
+    actors: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    activities: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

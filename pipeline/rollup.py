@@ -19,14 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, select, text
+from sqlalchemy import Engine, and_, select, text, update
 from sqlalchemy.orm import Session
 
 from models.db import transaction
 from models.packages import Package
 from models.xapi import XapiStatement, dialect_insert, is_postgres
-from models.xapi_rollups import XapiRollupState
-from pipeline import rollup_sql
+from models.xapi_rollups import XapiActivityRollup, XapiRollupState
+from pipeline import rollup_pg, rollup_sql
 from pipeline.rollup_sql import Tally
 
 # Large windows amortize the per-actor upserts when the rollups catch up after a burst.
@@ -42,9 +42,14 @@ class RollupReport:
     watermark: int = 0
 
 
+def package_prefix(public_base_url: str) -> str:
+    """How the IRIs of the tenant's packages (and of their SCOs) start."""
+    return public_base_url.rstrip("/") + "/packages/"
+
+
 def package_id_for(activity_id: str, public_base_url: str) -> str | None:
     """The package an activity belongs to: its IRI is `{PUBLIC_BASE_URL}/packages/{id}[/...]`."""
-    prefix = public_base_url.rstrip("/") + "/packages/"
+    prefix = package_prefix(public_base_url)
     if not activity_id.startswith(prefix):
         return None
     package = activity_id[len(prefix):].split("/")[0].split("?")[0].split("#")[0]
@@ -74,7 +79,7 @@ def rebuild(engine: Engine, tenant_id: str, public_base_url: str) -> RollupRepor
 def _lock_state(session: Session, tenant_id: str) -> XapiRollupState:
     """Create (if needed) and lock the tenant's state row: one window at a time per tenant."""
     session.execute(dialect_insert(session, XapiRollupState)
-                    .values(tenant_id=tenant_id, watermark=0, statements_counted=0)
+                    .values(tenant_id=tenant_id, watermark=0, statements_counted=0, actors=0, activities=0)
                     .on_conflict_do_nothing(index_elements=["tenant_id"]))
     query = select(XapiRollupState).where(XapiRollupState.tenant_id == tenant_id)
     if is_postgres(session):
@@ -127,18 +132,38 @@ def _one_window(session: Session, tenant_id: str, base_url: str, window_rows: in
     high = cap if cap is not None and cap > low else horizon
     if high <= low:
         return 0, False, low
-    window = and_(XapiStatement.tenant_id == tenant_id, column >= low, column < high)
-    actors, activities, pairs, voided_targets, folded = rollup_sql.window_tallies(session, window)
-    for activity_id, tally in activities.items():
-        tally.extra["package_id"] = package_id_for(activity_id, base_url)
-    _keep_known_packages(session, tenant_id, activities)
-    rollup_sql.apply_increments(session, tenant_id, actors, activities, pairs)
+    if is_postgres(session):
+        folded, voided_targets, unlinked = rollup_pg.fold_window(session, tenant_id, low, high,
+                                                                 package_prefix(base_url))
+        _link_packages(session, tenant_id, unlinked, base_url)
+    else:
+        window = and_(XapiStatement.tenant_id == tenant_id, column >= low, column < high)
+        actors, activities, counted_rows, voided_targets, folded = rollup_sql.window_tallies(session, window)
+        for activity_id, tally in activities.items():
+            tally.extra["package_id"] = package_id_for(activity_id, base_url)
+        _keep_known_packages(session, tenant_id, activities)
+        rollup_sql.apply_increments(session, tenant_id, actors, activities, counted_rows)
     if voided_targets:
         rollup_sql.recompute(session, tenant_id, voided_targets, column < high, base_url)
     state.watermark = high
     state.statements_counted += folded
+    state.actors, state.activities = rollup_sql.row_counts(session, tenant_id)
     state.updated_at = rollup_sql.now()
     return folded, cap is not None and cap > low, high
+
+
+def _link_packages(session: Session, tenant_id: str, activity_ids: list[str], base_url: str) -> None:
+    """Set package_id on activity rollups whose IRI names one of the tenant's packages."""
+    candidates = {activity_id: package_id_for(activity_id, base_url) for activity_id in activity_ids}
+    wanted = {package for package in candidates.values() if package}
+    if not wanted:
+        return
+    known = set(session.scalars(select(Package.id).where(Package.tenant_id == tenant_id, Package.id.in_(wanted))))
+    rollup = XapiActivityRollup
+    for activity_id, package in candidates.items():
+        if package in known:
+            session.execute(update(rollup).where(rollup.tenant_id == tenant_id, rollup.activity_id == activity_id)
+                            .values(package_id=package))
 
 
 def _keep_known_packages(session: Session, tenant_id: str, activities: dict[str, Tally]) -> None:

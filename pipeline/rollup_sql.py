@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, delete, func, literal_column, select, update
+from sqlalchemy import Float, String, and_, case, cast, delete, func, literal, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from models.xapi import XapiStatement, dialect_insert, execute_many
@@ -96,25 +96,36 @@ def _merge_set(model: Any, excluded: Any, label: str) -> dict[str, Any]:
     return assignments
 
 
-def insert_pairs(session: Session, tenant_id: str, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Record the window's (actor, activity) pairs; return those not seen before.
+def pair_hash(column: Any) -> Any:
+    """SQL for the 64-bit hash keying the pair table (Postgres' built-in; a Python twin on SQLite)."""
+    return func.hashtextextended(column, 0)
 
-    ON CONFLICT DO NOTHING ... RETURNING answers exactly the rows it inserted: each new pair
-    adds one to the actor's distinct activities and to the activity's distinct learners.
+
+def insert_pairs(session: Session, tenant_id: str, counted_rows: Any) -> set[tuple[str, str]]:
+    """Record the (actor, activity) pairs of counted statements; return those not seen before.
+
+    One INSERT ... SELECT DISTINCT ... ON CONFLICT DO NOTHING RETURNING, run in the database:
+    it answers exactly the pairs it inserted. Each new pair adds one to the actor's distinct
+    activities and to the activity's distinct learners.
     """
-    if not pairs:
+    table, pair = XapiStatement, XapiActorActivity.__table__
+    linked = and_(counted_rows, table.actor_key.is_not(None), table.activity_id.is_not(None))
+    source = select(literal(tenant_id, String), pair_hash(table.actor_key), pair_hash(table.activity_id)) \
+        .distinct().where(linked)
+    insert = dialect_insert(session, pair).from_select(["tenant_id", "actor_hash", "activity_hash"], source)
+    insert = insert.on_conflict_do_nothing(index_elements=["tenant_id", "actor_hash", "activity_hash"])
+    fresh = set(session.execute(insert.returning(pair.c.actor_hash, pair.c.activity_hash)).tuples())
+    if not fresh:
         return set()
-    insert = dialect_insert(session, XapiActorActivity).on_conflict_do_nothing(
-        index_elements=["tenant_id", "actor_key", "activity_id"])
-    insert = insert.returning(insert.table.c.actor_key, insert.table.c.activity_id)
-    rows = [{"tenant_id": tenant_id, "actor_key": actor, "activity_id": activity} for actor, activity in sorted(pairs)]
-    return set(session.execute(insert, rows).tuples())
+    keys = session.execute(select(table.actor_key, table.activity_id, pair_hash(table.actor_key),
+                                  pair_hash(table.activity_id)).distinct().where(linked))
+    return {(actor, activity) for actor, activity, a, b in keys if (a, b) in fresh}
 
 
 def apply_increments(session: Session, tenant_id: str, actors: dict[str, Tally],
-                     activities: dict[str, Tally], pairs: set[tuple[str, str]]) -> None:
+                     activities: dict[str, Tally], counted_rows: Any) -> None:
     """Add a window's tallies to the rollup rows, distinct counts included (new pairs only)."""
-    fresh = insert_pairs(session, tenant_id, pairs)
+    fresh = insert_pairs(session, tenant_id, counted_rows)
     for actor, activity in fresh:
         actors[actor].extra["new"] = actors[actor].extra.get("new", 0) + 1
         activities[activity].extra["new"] = activities[activity].extra.get("new", 0) + 1
@@ -139,21 +150,17 @@ def apply_increments(session: Session, tenant_id: str, actors: dict[str, Tally],
 
 
 def recount(session: Session, tenant_id: str, actors: set[str], activities: set[str]) -> None:
-    """Set unique_activities / unique_learners from the pair table."""
+    """Set unique_activities / unique_learners of some keys from the pair table (after voiding)."""
     pair = XapiActorActivity
-    for batch in chunks(sorted(actors)):
-        distinct = (select(func.count()).where(pair.tenant_id == tenant_id, pair.actor_key == XapiActorRollup.actor_key)
-                    .scalar_subquery())
-        session.execute(update(XapiActorRollup)
-                        .where(XapiActorRollup.tenant_id == tenant_id, XapiActorRollup.actor_key.in_(batch))
-                        .values(unique_activities=distinct))
-    for batch in chunks(sorted(activities)):
-        distinct = (select(func.count()).where(pair.tenant_id == tenant_id,
-                                               pair.activity_id == XapiActivityRollup.activity_id)
-                    .scalar_subquery())
-        session.execute(update(XapiActivityRollup)
-                        .where(XapiActivityRollup.tenant_id == tenant_id, XapiActivityRollup.activity_id.in_(batch))
-                        .values(unique_learners=distinct))
+    for model, column, keys, key_name, distinct in (
+            (XapiActorRollup, pair.actor_hash, actors, "actor_key", "unique_activities"),
+            (XapiActivityRollup, pair.activity_hash, activities, "activity_id", "unique_learners")):
+        table = model.__table__
+        for key in sorted(keys):
+            count = select(func.count()).where(pair.tenant_id == tenant_id,
+                                               column == pair_hash(literal(key, String))).scalar_subquery()
+            session.execute(update(table).where(table.c.tenant_id == tenant_id, table.c[key_name] == key)
+                            .values({distinct: count}))
 
 
 def counted(tenant_id: str, below: Any) -> list[Any]:
@@ -162,12 +169,12 @@ def counted(tenant_id: str, below: Any) -> list[Any]:
             XapiStatement.verb_id != VOIDED, below]
 
 
-def window_tallies(session: Session, window: Any) -> tuple[dict, dict, set, list[str], int]:
-    """Aggregate a window in the database: per actor, per activity, the pairs, the voided.
+def window_tallies(session: Session, window: Any) -> tuple[dict, dict, Any, list[str], int]:
+    """Aggregate a window in the database: per actor, per activity, and the voided targets.
 
     Returns:
-        (actor tallies, activity tallies, (actor, activity) pairs, ids of voided targets,
-        statements in the window).
+        (actor tallies, activity tallies, the condition selecting the window's counted
+        statements, ids of voided targets, statements in the window).
     """
     table = XapiStatement
     counted_rows = and_(window, table.voided.is_(False), table.verb_id != VOIDED)
@@ -177,13 +184,10 @@ def window_tallies(session: Session, window: Any) -> tuple[dict, dict, set, list
     activities = {row[0]: _tally(row) for row in session.execute(
         select(table.activity_id, *_aggregates(), func.max(table.activity_type))
         .where(counted_rows, table.activity_id.is_not(None)).group_by(table.activity_id))}
-    pairs = set(session.execute(
-        select(table.actor_key, table.activity_id).distinct()
-        .where(counted_rows, table.actor_key.is_not(None), table.activity_id.is_not(None))).tuples())
     voided = list(session.scalars(select(table.ref_id).where(window, table.verb_id == VOIDED,
                                                                table.ref_id.is_not(None))))
     total = session.scalar(select(func.count()).where(window)) or 0
-    return actors, activities, pairs, voided, total
+    return actors, activities, counted_rows, voided, total
 
 
 def _tally(row: Any) -> Tally:
@@ -213,16 +217,14 @@ def recompute(session: Session, tenant_id: str, targets: list[str], below: Any, 
     dirty_activities = {row.activity_id for row in keys if row.activity_id}
     pair = XapiActorActivity
     for batch in chunks(sorted(dirty_actors)):
-        dirty_activities |= set(session.scalars(select(pair.activity_id).where(
-            pair.tenant_id == tenant_id, pair.actor_key.in_(batch))))
-        session.execute(delete(pair).where(pair.tenant_id == tenant_id, pair.actor_key.in_(batch)))
-        rows = session.execute(
-            select(XapiStatement.actor_key, XapiStatement.activity_id)
-            .where(*counted(tenant_id, below), XapiStatement.actor_key.in_(batch),
-                   XapiStatement.activity_id.is_not(None))
-            .group_by(XapiStatement.actor_key, XapiStatement.activity_id)).all()
-        execute_many(session, dialect_insert(session, pair), [
-            {"tenant_id": tenant_id, "actor_key": r.actor_key, "activity_id": r.activity_id} for r in rows])
+        # Every activity these actors ever touched may lose a learner (a superset is harmless).
+        dirty_activities |= set(session.scalars(select(XapiStatement.activity_id).distinct().where(
+            XapiStatement.tenant_id == tenant_id, XapiStatement.actor_key.in_(batch),
+            XapiStatement.activity_id.is_not(None))))
+        hashes = select(pair_hash(XapiStatement.actor_key)).where(
+            XapiStatement.tenant_id == tenant_id, XapiStatement.actor_key.in_(batch))
+        session.execute(delete(pair).where(pair.tenant_id == tenant_id, pair.actor_hash.in_(hashes)))
+        insert_pairs(session, tenant_id, and_(*counted(tenant_id, below), XapiStatement.actor_key.in_(batch)))
     _replace_rows(session, tenant_id, XapiActorRollup, XapiStatement.actor_key, dirty_actors, below)
     _replace_rows(session, tenant_id, XapiActivityRollup, XapiStatement.activity_id, dirty_activities, below)
     recount(session, tenant_id, dirty_actors, dirty_activities)
@@ -244,6 +246,13 @@ def _replace_rows(session: Session, tenant_id: str, model: Any, key_column: Any,
                 "first_activity", "last_activity")}
             session.execute(update(model).where(model.tenant_id == tenant_id, getattr(model, key_name) == key)
                             .values(**values))
+
+
+def row_counts(session: Session, tenant_id: str) -> tuple[int, int]:
+    """How many actor and activity rollups the tenant has."""
+    actors = session.scalar(select(func.count()).where(XapiActorRollup.tenant_id == tenant_id)) or 0
+    activities = session.scalar(select(func.count()).where(XapiActivityRollup.tenant_id == tenant_id)) or 0
+    return actors, activities
 
 
 def clear(session: Session, tenant_id: str) -> None:

@@ -2,27 +2,27 @@
 
 It locks only the SCO state row and never the learner session. On Postgres, a
 SCO state already seen by this process (its session, attempt and item never
-change, so they are cached) is stored in one round trip: one autocommitted
-statement that locks the row, checks the launch, the attempt, the order and
-the end of the launch, writes the CMI and returns the previous status, and
-relaxes its own durability (`synchronous_commit = off`: the next commit
-repeats the whole CMI, so a database crash loses at most a fraction of a
-second of progress).
+change, so they are cached) is stored in one round trip: one autocommitted,
+prepared UPDATE by primary key that checks the launch, the order, the end of
+the launch and that the SCO's status is unchanged, and relaxes its own
+durability (`synchronous_commit = off`: the next commit repeats the whole CMI,
+so a database crash loses at most a fraction of a second of progress).
 Anything unusual (first sight of the state, stale, closed, another attempt)
 goes through the general path, which says exactly why.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, func, select, text, update
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.exc import DBAPIError
+import psycopg2
+from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
@@ -52,6 +52,7 @@ class _Known:
     item_id: str
 
 
+log = logging.getLogger(__name__)
 _STATES = ScoState.__table__
 _SESSIONS = LearnerSession.__table__
 _known: OrderedDict[str, _Known] = OrderedDict()
@@ -73,17 +74,20 @@ _STORE_STATE = (
     .values(cmi=bindparam("cmi"), commit_seq=bindparam("seq"), status=bindparam("status"),
             exit=bindparam("exit"), session_seconds=bindparam("seconds"), updated_at=bindparam("now"))
 )  # fmt: skip
-_STORE_KNOWN_PG = text("""
-UPDATE sco_states AS s
-SET cmi = :cmi, commit_seq = :seq, status = :status, exit = :exit, session_seconds = :seconds, updated_at = :now
-FROM (SELECT id, status AS old_status, set_config('synchronous_commit', 'off', true) AS relaxed
-      FROM sco_states WHERE id = :state_id FOR UPDATE) AS old,
-     learner_sessions AS l
-WHERE s.id = old.id AND l.id = s.session_id AND s.session_id = :session_id AND s.item_id = :item_id
-  AND s.attempt = :attempt AND l.attempt = :attempt
-  AND s.launch_count = :launch AND NOT s.closed AND s.commit_seq < :seq
-RETURNING old.old_status
-""").bindparams(bindparam("cmi", type_=JSONB), bindparam("status", type_=JSONB))
+# A server-side prepared statement, once per connection: parsed and planned once, then only executed.
+# One row by primary key, and only if nothing is unusual: the launch is the state's current one and
+# open, the sequence is newer, and the SCO's status does not change (else the general path runs).
+# A new attempt closes the previous attempt's open launches, so their keys fall through here too.
+_PREPARE_KNOWN_PG = """
+PREPARE allure_progress_commit (text, text, text, int, int, int, jsonb, jsonb, text, double precision,
+                                timestamptz) AS
+UPDATE sco_states
+SET cmi = $7, commit_seq = $6, exit = $9, session_seconds = $10, updated_at = $11
+WHERE id = $1 AND session_id = $2 AND item_id = $3 AND attempt = $4 AND launch_count = $5
+  AND NOT closed AND commit_seq < $6 AND status = $8
+RETURNING set_config('synchronous_commit', 'off', true)
+"""
+_EXECUTE_KNOWN_PG = "EXECUTE allure_progress_commit (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 
 
 def store(db: Session, package: PackageInfo, state_id: str, session_id: str, attempt: int, launch: int,
@@ -99,13 +103,14 @@ def store(db: Session, package: PackageInfo, state_id: str, session_id: str, att
     postgres = bind.dialect.name == "postgresql"
     if postgres and known is not None and known.session_id == session_id and known.attempt == attempt:
         new_status = _derive(package, known.item_id, values)
-        old = _store_known(str(bind.url.render_as_string(hide_password=False)), {
-            **_fields(package, values, new_status), "state_id": state_id, "session_id": session_id,
-            "item_id": known.item_id, "attempt": attempt, "launch": launch, "seq": sequence,
-        })  # fmt: skip
-        if old is not None:
-            return Progress("stored", old[0] != new_status)
-        # Something is unusual: the general path says what.
+        stored = _store_known(bind.url.render_as_string(hide_password=False), (
+            state_id, session_id, known.item_id, attempt, launch, sequence, json.dumps(values),
+            json.dumps(new_status), status.exit_value(package.edition, values),
+            status.session_seconds(package.edition, values), utcnow(),
+        ))  # fmt: skip
+        if stored is not None:
+            return Progress("stored")
+        # Something is unusual (or the status changes): the general path says what.
     return _store_general(db, package, state_id, session_id, attempt, launch, sequence, values, postgres)
 
 
@@ -117,14 +122,31 @@ def _fast_engine(url: str) -> Engine:
     return make_engine(url, pool_pre_ping=False, isolation_level="AUTOCOMMIT", pool_size=4, max_overflow=4)
 
 
-def _store_known(url: str, params: dict[str, Any]) -> Any:
+def _store_known(url: str, params: tuple[Any, ...]) -> Any:
+    """A row when stored; None when not (the caller then takes the general path)."""
+    engine = _fast_engine(url)
     for attempt in (1, 2):
+        # The pool's DBAPI connection itself: SQLAlchemy's execution machinery costs more than this
+        # one prepared statement does.
+        connection = engine.raw_connection()
         try:
-            with _fast_engine(url).connect() as connection:
-                return connection.execute(_STORE_KNOWN_PG, params).first()
-        except DBAPIError as err:
-            if not err.connection_invalidated or attempt == 2:
-                raise
+            cursor = connection.cursor()
+            if not connection.info.get("allure_progress_commit"):
+                cursor.execute(_PREPARE_KNOWN_PG)
+                connection.info["allure_progress_commit"] = True
+            cursor.execute(_EXECUTE_KNOWN_PG, params)
+            row = cursor.fetchone()
+            cursor.close()
+            return row
+        except psycopg2.Error as err:
+            connection.invalidate()  # never reuse a connection in an unknown state
+            if isinstance(err, psycopg2.OperationalError) and attempt == 1:
+                continue  # the server dropped the pooled connection: once more on a fresh one
+            # A prepared plan outlived a schema change, or the database refused: the general path decides.
+            log.warning("fast progress commit failed (%s); using the general path", type(err).__name__)
+            return None
+        finally:
+            connection.close()
     return None
 
 

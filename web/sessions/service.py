@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -50,7 +50,7 @@ def open_session(
     if learner is None:
         learner, created = _create(db, package, tenant_id, user_id, user_name, dispatch_id, registration)
     elif new_attempt:
-        start_new_attempt(learner, package)
+        start_new_attempt(db, learner, package)
     if user_name and learner.user_name != user_name:
         learner.user_name = user_name
     return learner, created
@@ -82,8 +82,17 @@ def _create(db: Session, package: Package, tenant_id: str, user_id: str, user_na
     return learner, True
 
 
-def start_new_attempt(learner: LearnerSession, package: Package) -> None:
-    """Start the learner's next attempt on the package's current version, with fresh status."""
+def start_new_attempt(db: Session, learner: LearnerSession, package: Package) -> None:
+    """Start the learner's next attempt on the package's current version, with fresh status.
+
+    The previous attempt's open launches are closed: a browser still showing them
+    can no longer store anything.
+    """
+    db.execute(
+        update(ScoState)
+        .where(ScoState.session_id == learner.id, ScoState.attempt == learner.attempt, ScoState.closed.is_(False))
+        .values(closed=True)
+    )
     learner.attempt += 1
     learner.package_version = package.current_version or learner.package_version
     learner.completion_status, learner.success_status, learner.score = "not_attempted", "unknown", {}

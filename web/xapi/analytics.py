@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from models.base import isoformat
-from models.xapi_rollups import XapiActivityRollup, XapiActorRollup
-from web.pagination import paginate, pagination_block
+from models.xapi_rollups import XapiActivityRollup, XapiActorRollup, XapiRollupState
+from web.pagination import pagination_block
 
 
 def _round(value: float | None) -> float | None:
@@ -28,13 +28,13 @@ def _counters(row: Any) -> dict[str, Any]:
     }
 
 
-def actor_body(row: XapiActorRollup) -> dict[str, Any]:
+def actor_body(row: Any) -> dict[str, Any]:
     """One actor as the overview shows it."""
     return {"actor_mbox": row.actor_mbox, "actor_name": row.actor_name, "total_statements": row.total_statements,
             "unique_activities": row.unique_activities, **_counters(row)}
 
 
-def activity_body(row: XapiActivityRollup) -> dict[str, Any]:
+def activity_body(row: Any) -> dict[str, Any]:
     """One activity as the overview shows it."""
     return {"activity_id": row.activity_id, "activity_type": row.activity_type, "package_id": row.package_id,
             "total_statements": row.total_statements, "unique_learners": row.unique_learners, **_counters(row)}
@@ -44,8 +44,7 @@ def _sorted(query: Select[Any], model: Any, sort: str, order: str, tie: Any) -> 
     """Order by the requested column, then by the key (same direction) for stable pages.
 
     A missing value (no score yet) counts as the lowest: last when descending, first when
-    ascending, which is also how the (tenant, column NULLS FIRST, key) indexes are built, so
-    either direction is an index scan.
+    ascending.
     """
     column = getattr(model, sort)
     if order == "asc":
@@ -55,28 +54,51 @@ def _sorted(query: Select[Any], model: Any, sort: str, order: str, tie: Any) -> 
     return query.order_by(first, tie.desc())
 
 
+def _page(session: Session, query: Select[Any], args: dict[str, Any], known_total: int | None) -> tuple[list, int]:
+    """One page of rows (plain rows, no ORM objects) and the total.
+
+    The total is the rollup job's count when no filter applies, else a COUNT(*).
+    """
+    total = known_total
+    if total is None:
+        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = session.execute(query.limit(args["limit"]).offset((args["page"] - 1) * args["limit"])).all()
+    return rows, total
+
+
+def _known_total(session: Session, tenant_id: str, args: dict[str, Any], filters: tuple[str, ...],
+                 column: str) -> int | None:
+    """The kept row count, usable when the request filters nothing."""
+    if any(args.get(name) is not None for name in filters):
+        return None
+    return session.scalar(select(getattr(XapiRollupState, column)).where(XapiRollupState.tenant_id == tenant_id)) or 0
+
+
 def list_actors(session: Session, tenant_id: str, args: dict[str, Any]) -> dict[str, Any]:
     """A page of actor rollups with the overview's filters and sorting."""
-    query = select(XapiActorRollup).where(XapiActorRollup.tenant_id == tenant_id)
+    query = select(*XapiActorRollup.__table__.c).where(XapiActorRollup.tenant_id == tenant_id)
     if args.get("actor_mbox"):
-        query = query.where(XapiActorRollup.actor_mbox == args["actor_mbox"])
+        # The actor key of an mbox is `mbox:mailto:<address>`: the primary key finds it.
+        query = query.where(XapiActorRollup.actor_key == f"mbox:mailto:{args['actor_mbox']}")
     if args.get("min_activities") is not None:
         query = query.where(XapiActorRollup.unique_activities >= args["min_activities"])
     query = _sorted(query, XapiActorRollup, args["sort"], args["order"], XapiActorRollup.actor_key)
-    rows, total = paginate(session, query, args["page"], args["limit"])
+    known = _known_total(session, tenant_id, args, ("actor_mbox", "min_activities"), "actors")
+    rows, total = _page(session, query, args, known)
     return {"actors": [actor_body(r) for r in rows], "pagination": pagination_block(args["page"], args["limit"], total)}
 
 
 def list_activities(session: Session, tenant_id: str, args: dict[str, Any]) -> dict[str, Any]:
     """A page of activity rollups with the overview's filters and sorting."""
     model = XapiActivityRollup
-    query = select(model).where(model.tenant_id == tenant_id)
+    query = select(*model.__table__.c).where(model.tenant_id == tenant_id)
     for name in ("activity_id", "activity_type", "package_id"):
         if args.get(name):
             query = query.where(getattr(model, name) == args[name])
     if args.get("min_learners") is not None:
         query = query.where(model.unique_learners >= args["min_learners"])
     query = _sorted(query, model, args["sort"], args["order"], model.activity_id)
-    rows, total = paginate(session, query, args["page"], args["limit"])
+    filters = ("activity_id", "activity_type", "package_id", "min_learners")
+    rows, total = _page(session, query, args, _known_total(session, tenant_id, args, filters, "activities"))
     return {"activities": [activity_body(r) for r in rows],
             "pagination": pagination_block(args["page"], args["limit"], total)}

@@ -70,6 +70,20 @@ class TestOrderingAndTime:
         player.commit(second, cmi12(8, terminate=True, session_time="0000:00:45"), beacon=True)
         assert player.session(tenant, opened["session"]["id"])["time_spent_seconds"] == 105
 
+    def test_repeated_progress_commits_are_stored_in_order(self, player, tenant):
+        # From the second commit on, a process stores a known SCO state by its one-statement path.
+        opened, launched = player.start(tenant, GOLF_12)
+        delivery = player.deliver(launched)
+        for seq in (1, 2, 3):
+            answer = player.commit(delivery, cmi12(seq, lesson_location=str(seq), suspend_data=f"s{seq}"))
+            assert answer.json["outcome"] == "stored"
+        assert player.commit(delivery, cmi12(3, lesson_location="again")).json["outcome"] == "stale"
+        final_state = cmi12(4, lesson_status="passed", lesson_location="3", suspend_data="s3")
+        assert player.commit(delivery, final_state).json["outcome"] == "stored"  # a status change
+        session = player.session(tenant, opened["session"]["id"])
+        assert (session["cmi_data"]["cmi.core.lesson_location"], session["cmi_data"]["cmi.suspend_data"]) == ("3", "s3")
+        assert (session["completion_status"], session["success_status"]) == ("completed", "passed")
+
     def test_commit_of_an_older_launch_is_stale(self, player, tenant):
         _, launched = player.start(tenant, GOLF_12)
         first = player.deliver(launched)
