@@ -29,9 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg2
-
-from config.embedded import WeedPorts, port_open, start_weed
+from bench.stack import prepare
 from config.settings import PROJECT_ROOT, Settings, load_settings
 
 CORPUS = PROJECT_ROOT.parent / "shared" / "corpus"
@@ -68,27 +66,6 @@ def environment(s3_port: int, redis_db: int) -> dict[str, str]:
         "SECRET_KEY": "bench-secret",
         "AC_LOG_LEVEL": "WARNING",
     }
-
-
-def prepare(settings: Settings, s3_port: int) -> None:
-    """A fresh, migrated database; storage running with the bench bucket."""
-    conn = psycopg2.connect("dbname=postgres user=postgres host=127.0.0.1")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{DB_NAME}"')
-    conn.close()
-    if not port_open(s3_port):
-        start_weed(BENCH_DIR / "weed", WeedPorts(s3_port), *S3_KEYS)
-    from flask_migrate import upgrade
-
-    from web import MIGRATIONS_DIR, create_app
-
-    app = create_app(settings)
-    with app.app_context():
-        upgrade(directory=MIGRATIONS_DIR)
-        app.extensions["allure"].storage.ensure_bucket()
-    app.extensions["allure"].redis.flushdb()
 
 
 def synthetic_package(path: Path, files: int, megabytes: int) -> Path:
@@ -230,7 +207,7 @@ def main(argv: list[str]) -> None:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     os.environ.update(environment(args.s3_port, args.redis_db))
     settings = load_settings()
-    prepare(settings, args.s3_port)
+    prepare(settings, DB_NAME, BENCH_DIR / "weed", args.s3_port, S3_KEYS)
     tenant_id = create_tenant(settings)
     work = Path(tempfile.mkdtemp(dir=BENCH_DIR))
     try:

@@ -42,10 +42,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import psycopg2
 import requests
 
-from config.embedded import WeedPorts, port_open, start_weed
+from bench.stack import prepare
 from config.settings import PROJECT_ROOT, Settings, load_settings
 
 CORPUS = PROJECT_ROOT.parent / "shared" / "corpus"
@@ -75,27 +74,6 @@ def environment(port: int, s3_port: int) -> dict[str, str]:
         "AC_RATE_LIMIT_WRITE": "1000000",
         "AC_RATE_LIMIT_READ": "1000000",
     }
-
-
-def prepare(settings: Settings, s3_port: int) -> None:
-    """A fresh, migrated database; storage running with the bench bucket; an empty Redis DB."""
-    conn = psycopg2.connect("dbname=postgres user=postgres host=127.0.0.1")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{DB_NAME}"')
-    conn.close()
-    if not port_open(s3_port):
-        start_weed(BENCH_DIR / "weed", WeedPorts(s3_port), *S3_KEYS)
-    from flask_migrate import upgrade
-
-    from web import MIGRATIONS_DIR, create_app
-
-    app = create_app(settings)
-    with app.app_context():
-        upgrade(directory=MIGRATIONS_DIR)
-        app.extensions["allure"].storage.ensure_bucket()
-    app.extensions["allure"].redis.flushdb()
 
 
 def tenant_key(settings: Settings) -> str:
@@ -346,7 +324,7 @@ def main() -> None:
     env = environment(port, args.s3_port)
     os.environ.update(env)
     settings = load_settings()
-    prepare(settings, args.s3_port)
+    prepare(settings, DB_NAME, BENCH_DIR / "weed", args.s3_port, S3_KEYS)
     tenant_id, key = tenant_key(settings).split(" ")
     processes = start_services(env)
     try:
