@@ -3,8 +3,9 @@
 The signature attachment (usageType `.../attachments/signature`) must be an
 `application/octet-stream` part holding a compact JWS with an RS256/RS384/RS512 header whose
 payload is the statement as sent, minus the properties the LRS or the signer may add. When
-the JWS header carries an `x5c` certificate chain, the signature itself is verified with it
-(PyJWT with `cryptography`, when installed); without one there is no key to verify against.
+the JWS header carries an `x5c` certificate chain, the signature itself is verified with the
+leaf certificate's public key (PyJWT with `cryptography`); without one there is no key to verify
+against, and the LRS checks the structure and the payload only (xAPI 2.0 §4.2.8 leaves it there).
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from __future__ import annotations
 import base64
 import json
 from typing import Any
+
+import jwt
+from cryptography.x509 import load_der_x509_certificate
 
 from web.lrs.datatypes import normalize_timestamp, truncate_duration
 from web.lrs.multipart import Part
@@ -100,11 +104,6 @@ def _normal(node: Any, key: str = "") -> Any:
 
 def _verify_x5c(token: str, header: dict) -> None:
     """Verify the JWS with the leaf certificate of its x5c chain."""
-    try:
-        import jwt
-        from cryptography.x509 import load_der_x509_certificate
-    except ImportError:  # pragma: no cover - cryptography is optional
-        return
     try:
         certificate = load_der_x509_certificate(base64.b64decode(header["x5c"][0]))
         jwt.PyJWS().decode(token, key=certificate.public_key(), algorithms=[header["alg"]])

@@ -6,7 +6,10 @@ import hashlib
 import json
 import uuid
 
-from tests.fixtures.xapi import VERBS, statement
+import jwt
+
+from tests.fixtures.xapi import VERBS, signing_identity, statement
+from web.lrs.signature import SIGNATURE_USAGE
 
 URL = "/xapi/statements"
 
@@ -118,6 +121,16 @@ class TestRead:
         assert body["object"] == {"id": "http://example.com/a/1"} and body["verb"] == {"id": VERBS["completed"]}
 
 
+def post_multipart(client, lrs, body, content_type, content):
+    """POST a statement and one attachment part as multipart/mixed."""
+    sha2 = hashlib.sha256(content).hexdigest()
+    boundary = "b" + uuid.uuid4().hex
+    raw = (f"--{boundary}\r\nContent-Type: application/json\r\n\r\n{json.dumps(body)}\r\n"
+           f"--{boundary}\r\nContent-Type: {content_type}\r\nContent-Transfer-Encoding: binary\r\n"
+           f"X-Experience-API-Hash: {sha2}\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    return client.post(URL, data=raw, content_type=f"multipart/mixed; boundary={boundary}", headers=lrs.headers())
+
+
 class TestAttachments:
     """multipart/mixed in and out."""
 
@@ -126,12 +139,7 @@ class TestAttachments:
         sha2 = hashlib.sha256(content).hexdigest()
         body = statement(attachments=[{"usageType": "http://example.com/u", "display": {"en-US": "a"},
                                        "contentType": "text/plain", "length": len(content), "sha2": sha2}])
-        boundary = "b" + uuid.uuid4().hex
-        raw = (f"--{boundary}\r\nContent-Type: application/json\r\n\r\n{json.dumps(body)}\r\n"
-               f"--{boundary}\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: binary\r\n"
-               f"X-Experience-API-Hash: {sha2}\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
-        response = client.post(URL, data=raw, content_type=f"multipart/mixed; boundary={boundary}",
-                               headers=lrs.headers())
+        response = post_multipart(client, lrs, body, "text/plain", content)
         assert response.status_code == 200
         [statement_id] = response.get_json()
         got = client.get(URL, query_string={"statementId": statement_id, "attachments": "true"},
@@ -142,3 +150,22 @@ class TestAttachments:
         body = statement(attachments=[{"usageType": "http://example.com/u", "display": {"en-US": "a"},
                                        "contentType": "text/plain", "length": 1, "sha2": "a" * 64}])
         assert post(client, lrs, body).status_code == 400
+
+    def test_post_statement_signed_with_x5c_certificate_is_verified(self, client, lrs):
+        certificate, key = signing_identity()
+        body = statement()
+        token = jwt.PyJWS().encode(json.dumps(body).encode(), key, algorithm="RS256", headers={"x5c": [certificate]})
+        signature = {"usageType": SIGNATURE_USAGE, "display": {"en-US": "signature"},
+                     "contentType": "application/octet-stream", "length": len(token),
+                     "sha2": hashlib.sha256(token.encode()).hexdigest()}
+        signed = dict(body, attachments=[signature])
+        response = post_multipart(client, lrs, signed, "application/octet-stream", token.encode())
+        assert response.status_code == 200, response.get_data(as_text=True)
+
+        _, other_key = signing_identity()
+        forged = jwt.PyJWS().encode(json.dumps(body).encode(), other_key, algorithm="RS256",
+                                    headers={"x5c": [certificate]})
+        signed = dict(body, attachments=[dict(signature, length=len(forged),
+                                              sha2=hashlib.sha256(forged.encode()).hexdigest())])
+        refused = post_multipart(client, lrs, signed, "application/octet-stream", forged.encode())
+        assert refused.status_code == 400 and "does not verify" in refused.get_data(as_text=True)
