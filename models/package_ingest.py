@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
+from models.dispatches import Dispatch
 from models.jobs import Job, JobStatus
 from models.packages import (
     Package,
@@ -167,12 +168,15 @@ def delete_package(session: Session, package: Package) -> list[str]:
     """Delete a package row (versions, sessions and dispatches cascade).
 
     Returns:
-        The source upload keys of its versions, for the storage clean-up job.
+        The storage keys outside the package's prefix that go with it (its versions' source
+        uploads, its dispatches' ZIPs), for the storage clean-up job.
     """
     sources = list(
         session.scalars(select(PackageVersion.source_key).where(PackageVersion.package_id == package.id))
     )
+    # Locked: a ZIP build committing its key now is either seen here or sees its dispatch gone.
+    zips = list(session.scalars(select(Dispatch.zip_key).where(Dispatch.package_id == package.id).with_for_update()))
     session.execute(delete(PackageVersion).where(PackageVersion.package_id == package.id))
     session.delete(package)
     session.flush()
-    return [key for key in sources if key]
+    return [key for key in sources + zips if key]

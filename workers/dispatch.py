@@ -44,6 +44,7 @@ def _build(ctx: JobContext) -> dict[str, Any]:
     with transaction(ctx.services.engine) as session:
         dispatch = session.get(Dispatch, dispatch_id, with_for_update=True)
         if dispatch is None:
+            ctx.services.storage.delete(key)  # nothing will ever point at it
             raise PipelineError("DISPATCH_NOT_FOUND", "The dispatch was deleted during the build.")
         dispatch.zip_key = key
         dispatch.zip_size = info.size_bytes

@@ -12,7 +12,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
+import workers.dispatch
 from models.dispatches import Dispatch
+from pipeline.storage import ObjectNotFound
 from web.dispatches.service import keyring
 from web.dispatches.tokens import verify_token
 
@@ -280,3 +282,42 @@ class TestGenerateAndZip:
         job = client.get(f"/api/v1/jobs/{job_id}", headers=tenant.headers).get_json()
         assert job["status"] == "failed"
         assert job["error"]["code"] == "DISPATCH_REVOKED"
+
+    def test_deleting_the_package_removes_its_dispatch_zip(
+        self, app, client, tenant, ready_package, create_dispatch, run_jobs
+    ):
+        package_id = ready_package(tenant)
+        dispatch = create_dispatch(tenant, package_id)
+        client.post(f"/api/v1/dispatches/{dispatch['id']}/generate", headers=tenant.headers)
+        run_jobs()
+        storage = app.extensions["allure"].storage
+        key = f"tenants/{tenant.tenant_id}/dispatches/{dispatch['id']}.zip"
+        assert storage.stat(key).size > 0
+
+        assert client.delete(f"/api/v1/packages/{package_id}", headers=tenant.headers).status_code == 200
+        run_jobs()
+        with pytest.raises(ObjectNotFound):
+            storage.stat(key)
+        assert client.get(f"/api/v1/dispatches/{dispatch['id']}", headers=tenant.headers).status_code == 404
+
+    def test_zip_built_for_a_dispatch_deleted_during_the_build_is_removed(
+        self, app, client, tenant, ready_package, create_dispatch, run_jobs, monkeypatch
+    ):
+        package_id = ready_package(tenant)
+        dispatch = create_dispatch(tenant, package_id)
+        job_id = client.post(f"/api/v1/dispatches/{dispatch['id']}/generate", headers=tenant.headers).get_json()[
+            "job_id"
+        ]
+        build = workers.dispatch.build_dispatch_zip
+
+        def build_then_lose_the_package(*args, **kwargs):
+            info = build(*args, **kwargs)
+            assert client.delete(f"/api/v1/packages/{package_id}", headers=tenant.headers).status_code == 200
+            return info
+
+        monkeypatch.setattr(workers.dispatch, "build_dispatch_zip", build_then_lose_the_package)
+        run_jobs()
+        job = client.get(f"/api/v1/jobs/{job_id}", headers=tenant.headers).get_json()
+        assert job["status"] == "failed" and job["error"]["code"] == "DISPATCH_NOT_FOUND"
+        with pytest.raises(ObjectNotFound):
+            app.extensions["allure"].storage.stat(f"tenants/{tenant.tenant_id}/dispatches/{dispatch['id']}.zip")
