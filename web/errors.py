@@ -8,6 +8,8 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
@@ -123,6 +125,15 @@ def handle_database_error(err: SQLAlchemyError) -> Response:
     return envelope(500, "DATABASE_ERROR", "Database operation failed")
 
 
+def handle_redis_down(err: Exception) -> Response:
+    """Redis (rate limits, queues) out of reach: the request may succeed later, so 503, not 500."""
+    log.error("redis unavailable [request_id=%s]: %s", request_id(), err)
+    response = envelope(503, "SERVICE_UNAVAILABLE", "A backing service is unavailable; retry shortly",
+                        {"service": "redis"})
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def handle_unexpected(err: Exception) -> Response:
     if isinstance(err, HTTPException):
         return _from_http_exception(err)
@@ -140,5 +151,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DBAPIError, handle_database_error)
     app.register_error_handler(SQLAlchemyError, handle_database_error)
+    app.register_error_handler(RedisConnectionError, handle_redis_down)
+    app.register_error_handler(RedisTimeoutError, handle_redis_down)
     app.register_error_handler(Exception, handle_unexpected)
     app.after_request(add_request_id_header)

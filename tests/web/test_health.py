@@ -49,6 +49,21 @@ def test_health_with_redis_stopped_should_be_unhealthy_503(settings, own_redis):
     assert r.json["checks"] == {"database": True, "redis": False, "storage": True}
 
 
+def test_authenticated_request_with_redis_stopped_answers_503_envelope(settings, own_redis, tenant):
+    port, proc = own_redis
+    app = create_app(settings.with_overrides(redis_url=f"redis://127.0.0.1:{port}/0"))
+    client = app.test_client()
+    assert client.get("/api/v1/jobs", headers=tenant.headers).status_code == 200
+    proc.terminate()
+    proc.wait(10)
+    r = client.get("/api/v1/jobs", headers=tenant.headers)
+    assert r.status_code == 503
+    assert r.headers["Retry-After"] == "5"
+    assert r.json["error"] == {"code": "SERVICE_UNAVAILABLE", "details": {"service": "redis"},
+                               "message": "A backing service is unavailable; retry shortly"}
+    assert r.json["request_id"] == r.headers["X-Request-ID"]
+
+
 def test_health_with_storage_unreachable_should_be_unhealthy(settings):
     app = create_app(settings.with_overrides(s3_endpoint=f"127.0.0.1:{free_port()}"))
     r = app.test_client().get("/api/health")
