@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from models.base import utcnow
 from models.jobs import Job, JobStatus
+from workers.resend import PENDING
 
 # A queued row younger than this may simply not have reached Redis yet.
 _GRACE = timedelta(seconds=30)
@@ -19,8 +20,8 @@ _GRACE = timedelta(seconds=30)
 
 def reconcile(session: Session, job: Job, redis: Redis) -> bool:
     """Fail a row whose RQ job failed or vanished; returns True when the row changed."""
-    if job.finished:
-        return False
+    if job.finished or job.error_code == PENDING:
+        return False  # a pending job is not in Redis yet, by design (workers.resend)
     try:
         rq_status = RQJob.fetch(job.id, connection=redis).get_status()
     except NoSuchJobError:

@@ -1,13 +1,19 @@
-"""The RQ worker class: a dead work horse is recorded on the job row before RQ retries it."""
+"""The RQ worker class: a dead work horse is recorded on the job row before RQ retries it, and
+the periodic maintenance also queues clean-up jobs that could not reach Redis when created."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rq import Worker
 from rq.job import Job as RQJob
 
+from workers.context import worker_context
+from workers.resend import resend_pending
 from workers.runner import record_infrastructure_failure
+
+log = logging.getLogger(__name__)
 
 
 class AllureWorker(Worker):
@@ -17,3 +23,11 @@ class AllureWorker(Worker):
         record_infrastructure_failure(
             job, "WORKER_LOST", "The process running this job was killed."
         )
+
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()
+        services = worker_context()
+        try:
+            resend_pending(services.engine, self.connection, services.settings.job_timeout_seconds)
+        except Exception:  # Redis or the database still away: the next maintenance tries again
+            log.exception("could not queue pending clean-up jobs")

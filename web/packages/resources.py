@@ -263,7 +263,7 @@ class PackageById(MethodView):
         params = {"package_id": package_id, "prefix": prefix, "source_keys": sources}
         job, created = record_job(session, current_tenant_id(), KIND_DELETE, params)
         session.commit()
-        service.enqueue(job, created, "workers.ingest.run_delete")
+        service.enqueue_cleanup(job)
         return {"success": True, "package_id": package_id}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -25,6 +26,9 @@ from web.services import db, services, settings
 from workers.enqueue import mark_enqueue_failed, record_job, send_job
 from workers.ingest import KIND_INGEST
 from workers.queues import INGEST
+from workers.resend import mark_pending, send_cleanup
+
+log = logging.getLogger(__name__)
 
 CONTENT_PREFIX = "/content"
 
@@ -90,6 +94,16 @@ def enqueue(job: Job, created: bool, func: str) -> None:
         mark_enqueue_failed(db(), job.id)
         db().commit()
         raise ApiError(500, "INTERNAL_ERROR", "The job could not be queued; retry the request") from None
+
+
+def enqueue_cleanup(job: Job) -> None:
+    """Send a committed clean-up job; when Redis is away, a worker sends it later (workers.resend)."""
+    try:
+        send_cleanup(services().redis, job, settings().job_timeout_seconds)
+    except Exception:
+        log.exception("clean-up job %s left pending: it could not be queued", job.id)
+        mark_pending(db().get(Job, job.id))
+        db().commit()
 
 
 def start_ingest(upload: PackageUpload, original_filename: str, uploaded_by: str, package_id: str | None) -> Job:

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import io
 import time
+from datetime import timedelta
 
 import pytest
 import requests
+from redis.exceptions import ConnectionError as RedisConnectionError
 
+import workers.resend
+from models.base import utcnow
+from models.jobs import Job
 from tests.fixtures.services import CORPUS
+from workers.queues import INGEST, get_queue
+from workers.worker import AllureWorker
 
 GOLF = CORPUS / "scorm12" / "golf_RuntimeBasicCalls_SCORM12.zip"
 SINGLE_2004 = CORPUS / "scorm2004" / "golf_ContentPackagingSingleSCO_SCORM20042ndEdition.zip"
@@ -328,6 +335,35 @@ class TestReadAndDelete:
         assert ingest.stored_keys(f"tenants/{tenant.tenant_id}/uploads/") == []
         jobs = ingest.client.get("/api/v1/jobs?kind=package_delete", headers=tenant.headers).json["jobs"]
         assert jobs[0]["status"] == "succeeded" and jobs[0]["result"]["deleted_objects"] > 1
+
+    def test_delete_while_redis_is_away_answers_then_a_worker_queues_the_clean_up(
+        self, ingest, tenant, monkeypatch, redis_client
+    ):
+        package_id = ingest.import_file(tenant, GOLF)["result"]["package_id"]
+        prefix = f"tenants/{tenant.tenant_id}/packages/{package_id}/"
+
+        def redis_away(*args, **kwargs):
+            raise RedisConnectionError("Connection refused")
+
+        monkeypatch.setattr(workers.resend, "send_job", redis_away)
+        r = ingest.client.delete(f"/api/v1/packages/{package_id}", headers=tenant.headers)
+        assert r.status_code == 200 and r.json == {"success": True, "package_id": package_id}
+        [job] = ingest.client.get("/api/v1/jobs?kind=package_delete", headers=tenant.headers).json["jobs"]
+        assert job["status"] == "queued" and job["error"]["code"] == "ENQUEUE_PENDING"
+        with ingest.app.extensions["allure"].sessions.begin() as session:  # older than the reconcile grace
+            session.get(Job, job["id"]).created_at = utcnow() - timedelta(minutes=5)
+        assert ingest.client.get(f"/api/v1/jobs/{job['id']}", headers=tenant.headers).json["status"] == "queued"
+        worker = AllureWorker([get_queue(INGEST, redis_client)], connection=redis_client)
+        worker.run_maintenance_tasks()  # Redis still away: nothing lost
+        ingest.run_jobs()
+        assert ingest.stored_keys(prefix)
+
+        monkeypatch.undo()
+        worker.run_maintenance_tasks()
+        ingest.run_jobs()
+        assert ingest.stored_keys(prefix) == []
+        done = ingest.client.get(f"/api/v1/jobs/{job['id']}", headers=tenant.headers).json
+        assert done["status"] == "succeeded" and done["error"] is None
 
     def test_failed_import_should_leave_no_package_and_no_published_files(self, ingest, tenant):
         job = ingest.import_file(tenant, CORPUS / "scorm12" / "invalid_moodle_singlescobasic_missingorg.zip")
