@@ -4,19 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import psycopg2
-
 from config.embedded import WeedPorts, port_open, start_weed
 from config.settings import Settings
-
-
-def recreate_database(name: str) -> None:
-    conn = psycopg2.connect("dbname=postgres user=postgres host=127.0.0.1")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
+from models.databases import recreate_database
 
 
 def prepare(settings: Settings, db_name: str, weed_dir: Path, s3_port: int, s3_keys: tuple[str, str]) -> None:

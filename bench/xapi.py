@@ -35,6 +35,7 @@ import requests
 
 from bench.xapi_load import StatementFactory, Throughput, basic, percentile, post_batches, timed_gets
 from config.settings import PROJECT_ROOT
+from models.databases import drop_database, recreate_database
 
 BENCH_DIR = Path(os.environ.get("BENCH_DIR", "/tmp/allure-bench"))
 DB_NAME = "allure_bench_xapi"
@@ -83,12 +84,7 @@ def flask(env: dict[str, str], *args: str) -> dict:
 
 def prepare(env: dict[str, str]) -> dict[str, str]:
     """A fresh database, a tenant, an API key and LRS credentials."""
-    conn = psycopg2.connect("dbname=postgres user=postgres host=127.0.0.1")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{DB_NAME}"')
-    conn.close()
+    recreate_database(DB_NAME)
     flask(env, "db", "upgrade")
     tenant = flask(env, "tenants", "create", "bench", "--json")["id"]
     api_key = flask(env, "keys", "create", "--tenant", tenant, "--scopes", "read,write,admin", "--json")["key"]
@@ -309,11 +305,7 @@ def main() -> None:
     finally:
         stop(procs)
         if not args.keep_db:
-            conn = psycopg2.connect("dbname=postgres user=postgres host=127.0.0.1")
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                cur.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-            conn.close()
+            drop_database(DB_NAME)
     out = PROJECT_ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
     path = out / f"xapi-{time.strftime('%Y%m%d-%H%M%S')}.json"
