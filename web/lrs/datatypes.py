@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 # RFC 3986 scheme followed by anything printable without spaces: the LRS compares IRIs as
 # simple strings (xAPI 2.0 §4.2.7), so only the shape of an absolute IRI is checked.
-_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+$")
+IRI_PATTERN = r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+$"
+_IRI = re.compile(IRI_PATTERN)
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
 _SHA2 = re.compile(r"^[0-9a-fA-F]{56,128}$")

@@ -53,7 +53,7 @@ def _authority() -> dict[str, Any]:
 
 @blp.route("/statements")
 class Statements(MethodView):
-    @blp.response(200)
+    @blp.doc(**schemas.STATEMENTS_POST_DOC)
     def post(self) -> Response:
         """Store one statement (answers its id) or an array (answers the ids)
         ---
@@ -149,7 +149,7 @@ class Credentials(MethodView):
                 "pagination": pagination_block(args["page"], args["limit"], total)}
 
     @scope("admin")
-    @blp.arguments(schemas.LrsCredentialCreateSchema)
+    @blp.arguments(schemas.LrsCredentialCreateSchema, required=False)
     @blp.response(201, schemas.LrsCredentialCreatedSchema)
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Create Basic-auth credentials for the standard LRS at /xapi (the secret is shown once)"""

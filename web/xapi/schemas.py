@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from web.lrs.datatypes import is_iri, parse_timestamp
+from web.lrs.datatypes import IRI_PATTERN, is_iri, parse_timestamp
 from web.pagination import PageArgsSchema, PaginationSchema
 
 ACTOR_SORTS = ("total_statements", "unique_activities", "completed_count", "passed_count", "failed_count",
@@ -18,6 +18,10 @@ ACTIVITY_SORTS = ("total_statements", "unique_learners", "completed_count", "pas
 class Iri(fields.String):
     """An absolute IRI (has a scheme)."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {}).update(format="iri", pattern=IRI_PATTERN)
+        super().__init__(**kwargs)
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
         if not is_iri(text):
@@ -27,6 +31,10 @@ class Iri(fields.String):
 
 class Timestamp(fields.String):
     """An ISO 8601 timestamp, returned as an aware UTC datetime."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {}).update(format="date-time")
+        super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         moment = parse_timestamp(super()._deserialize(value, attr, data, **kwargs).replace(" ", "+"),
@@ -99,6 +107,33 @@ class XapiActorListSchema(Schema):
 class XapiActivityListSchema(Schema):
     activities = fields.List(fields.Nested(XapiActivitySchema), required=True)
     pagination = fields.Nested(PaginationSchema, required=True)
+
+
+# What the OpenAPI document says of `POST /statements` (the view reads the JSON itself: the
+# xAPI rules, not a marshmallow schema, decide what is valid).
+_STATEMENT = {
+    "type": "object",
+    "required": ["actor", "verb", "object"],
+    "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "actor": {"type": "object", "description": "Agent or Group (mbox, mbox_sha1sum, openid or account)"},
+        "verb": {"type": "object", "required": ["id"],
+                 "properties": {"id": {"type": "string", "format": "iri"}, "display": {"type": "object"}}},
+        "object": {"type": "object", "description": "Activity, Agent, Group, StatementRef or SubStatement"},
+        "result": {"type": "object"},
+        "context": {"type": "object"},
+        "timestamp": {"type": "string", "format": "date-time"},
+        "attachments": {"type": "array", "items": {"type": "object"}},
+    },
+}
+STATEMENTS_POST_DOC = {
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "oneOf": [_STATEMENT, {"type": "array", "minItems": 1, "items": _STATEMENT}]}}}},
+    "responses": {"200": {"description": "The stored statement's id, or the batch's ids in order",
+                          "content": {"application/json": {"schema": {"oneOf": [
+                              {"type": "string", "format": "uuid"},
+                              {"type": "array", "items": {"type": "string", "format": "uuid"}}]}}}}},
+}
 
 
 class LrsCredentialCreateSchema(Schema):
