@@ -91,6 +91,7 @@ def build(
     previous: PreviousSession,
     stored: dict[str, str],
     total_seconds: float,
+    entry: str | None = None,
 ) -> dict[str, Any]:
     """The initial CMI of one delivery, ready for `loadFromJSON`.
 
@@ -102,8 +103,9 @@ def build(
         previous: how the SCO's last learner session in this attempt ended.
         stored: the flat CMI stored for the SCO's current attempt (empty for a new attempt).
         total_seconds: time already accumulated by the current attempt.
+        entry: the entry to hand over when the caller decides it (a review); else from `previous`.
     """
-    entry = entry_for(edition, previous)
+    entry = entry_for(edition, previous) if entry is None else entry
     # adl.data is shared between SCOs: the sequencer's saved state carries it, not a SCO's CMI.
     flat: dict[str, str | None] = {
         key: value for key, value in stored.items() if key not in _NOT_RESTORED and not key.startswith("adl.")

@@ -13,7 +13,7 @@ final commit); a progress commit holds only its state row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -26,6 +26,7 @@ from web.player.initial_cmi import PreviousSession
 from web.player.package_info import PackageInfo
 from web.player.status import COMPLETED, FAILED, INCOMPLETE, PASSED, ScoStatus
 from web.player.timefmt import format_duration
+from web.player.tokens import REVIEW
 from web.services import settings
 
 TERMINATE, ABANDON = "terminate", "abandon"
@@ -89,6 +90,34 @@ def deliver(db: Session, learner: LearnerSession, package: PackageInfo, item_id:
                                     item=(item_id, item.get("title") or item_id))  # fmt: skip
     xapi_report.note(db, started, learner.tenant_id)
     return Delivery(item_id, item["launch_href"], True, cmi, state.id, state.launch_count)
+
+
+def preview(db: Session, learner: LearnerSession, package: PackageInfo, item_id: str, mode: str) -> Delivery:
+    """The delivery of `item_id` in review or browse mode; reads, never writes.
+
+    Review hands over the SCO's stored CMI of the current attempt (entry `resume`
+    after a suspend, else empty); browse starts from nothing. Both launch
+    `no-credit` in their own `cmi.mode`.
+
+    Raises:
+        RuntimeProblem: `ITEM_NOT_FOUND` when the item is not launchable in this package.
+    """
+    item = package.items.get(item_id)
+    if item is None:
+        raise RuntimeProblem("ITEM_NOT_FOUND", f"The package has no launchable item {item_id!r}.")
+    if not activity_tree.is_sco(item):
+        return Delivery(item_id, item["launch_href"], sco=False)
+    state = latest_sco_state(db, learner, item_id, lock=False) if mode == REVIEW else None
+    stored, total, entry = {}, 0.0, initial_cmi.AB_INITIO
+    if state is not None and state.launch_count:
+        stored, total = state.cmi, state.total_seconds
+        entry = initial_cmi.RESUME if state.exit == "suspend" else ""
+    launch = replace(activity_tree.sco_launch(item), credit="no-credit", mode=mode)
+    cmi = initial_cmi.build(
+        package.edition, learner_id=learner.user_id, learner_name=learner.user_name or learner.user_id,
+        sco=launch, previous=PreviousSession(), stored=stored, total_seconds=total, entry=entry,
+    )  # fmt: skip
+    return Delivery(item_id, item["launch_href"], True, cmi)
 
 
 def _open_state(db: Session, learner: LearnerSession, package: PackageInfo,

@@ -29,6 +29,9 @@ import jwt
 from models.base import utcnow
 
 LAUNCH, PLAYER, CONTENT = "launch", "player", "content"
+# Launch modes (SCORM `cmi.mode` / `cmi.core.lesson_mode`): only `normal` records anything.
+NORMAL, REVIEW, BROWSE = "normal", "review", "browse"
+MODES = (NORMAL, REVIEW, BROWSE)
 ALGORITHM = "HS256"
 PLAYER_TTL = timedelta(hours=12)  # an attempt's reloads stay authorised this long after the launch
 
@@ -58,11 +61,20 @@ class Claims:
     attempt: int | None
     jti: str | None
     expires: int
+    mode: str = NORMAL
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Claims:
+        mode = payload.get("md", NORMAL)
+        if mode not in MODES:
+            raise ValueError(f"unknown launch mode {mode!r}")
         return cls(payload["typ"], payload.get("sid"), payload["tid"], payload["pid"], payload.get("ver"),
-                   payload.get("att"), payload.get("jti"), int(payload["exp"]))  # fmt: skip
+                   payload.get("att"), payload.get("jti"), int(payload["exp"]), mode)  # fmt: skip
+
+    @property
+    def records(self) -> bool:
+        """Whether what the learner does in this launch is stored (review and browse store nothing)."""
+        return self.mode == NORMAL
 
 
 @lru_cache(maxsize=8)
@@ -77,19 +89,25 @@ def _encode(secret: str, payload: dict[str, Any], ttl: timedelta) -> str:
     return jwt.encode({k: v for k, v in body.items() if v is not None}, _key(secret), algorithm=ALGORITHM)
 
 
+def _mode_claim(mode: str) -> str | None:
+    if mode not in MODES:
+        raise ValueError(f"unknown launch mode {mode!r}")
+    return None if mode == NORMAL else mode  # absent means normal: tokens minted before modes stay valid
+
+
 def mint_launch(secret: str, *, session_id: str, tenant_id: str, package_id: str, attempt: int,
-                ttl_seconds: int) -> str:  # fmt: skip
-    """A single-use launch token for one session attempt."""
+                ttl_seconds: int, mode: str = NORMAL) -> str:  # fmt: skip
+    """A single-use launch token for one session attempt, in one launch mode."""
     payload = {"typ": LAUNCH, "sid": session_id, "tid": tenant_id, "pid": package_id, "att": attempt,
-               "jti": secrets.token_urlsafe(16)}  # fmt: skip
+               "jti": secrets.token_urlsafe(16), "md": _mode_claim(mode)}  # fmt: skip
     return _encode(secret, payload, timedelta(seconds=ttl_seconds))
 
 
 def mint_player(secret: str, *, session_id: str, tenant_id: str, package_id: str, version: int,
-                attempt: int) -> str:  # fmt: skip
+                attempt: int, mode: str = NORMAL) -> str:  # fmt: skip
     """The key of a launched attempt: player page, runtime commits, sequencing state."""
     payload = {"typ": PLAYER, "sid": session_id, "tid": tenant_id, "pid": package_id, "ver": version,
-               "att": attempt}  # fmt: skip
+               "att": attempt, "md": _mode_claim(mode)}  # fmt: skip
     return _encode(secret, payload, PLAYER_TTL)
 
 

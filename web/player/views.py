@@ -74,15 +74,16 @@ def launch(token: str) -> Response:
     learner = _attempt_session(claims)
     if not _claim_once(claims):
         raise ApiError(403, "LAUNCH_TOKEN_USED", "This launch link has already been used; ask for a new one.")
-    package = db().get(Package, learner.package_id)
-    launched = xapi_report.statement(settings().public_base_url, learner, "launched",
-                                     title=package.title if package else "")  # fmt: skip
-    xapi_report.note(db(), launched, learner.tenant_id)
-    xapi_report.commit(db(), services().redis)
-    return player_redirect(learner)
+    if claims.records:
+        package = db().get(Package, learner.package_id)
+        launched = xapi_report.statement(settings().public_base_url, learner, "launched",
+                                         title=package.title if package else "")  # fmt: skip
+        xapi_report.note(db(), launched, learner.tenant_id)
+        xapi_report.commit(db(), services().redis)
+    return player_redirect(learner, mode=claims.mode)
 
 
-def player_redirect(learner: LearnerSession, *, cookie: bool = True) -> Response:
+def player_redirect(learner: LearnerSession, *, cookie: bool = True, mode: str = tokens.NORMAL) -> Response:
     """Redirect to the player page of a learner's current attempt, with its credential.
 
     With `cookie`, the key travels in a cookie scoped to the session's player
@@ -91,7 +92,7 @@ def player_redirect(learner: LearnerSession, *, cookie: bool = True) -> Response
     """
     key = tokens.mint_player(settings().secret_key, session_id=learner.id, tenant_id=learner.tenant_id,
                              package_id=learner.package_id, version=learner.package_version,
-                             attempt=learner.attempt)  # fmt: skip
+                             attempt=learner.attempt, mode=mode)  # fmt: skip
     target = f"/player/s/{learner.id}" + ("" if cookie else f"?k={key}")
     response = redirect(target, code=303)
     if cookie:
@@ -149,19 +150,21 @@ def player_page(session_id: str) -> Response:
     learner = _attempt_session(claims)
     package = _package(learner.package_id, learner.package_version)
     key = request.args.get("k") or request.cookies.get(tokens.player_cookie_name(session_id)) or ""
-    config = player_config(learner, package, key)
+    config = player_config(learner, package, key, claims.mode)
     response = make_response(render_template("player.html", title=package.title, config=config))
     response.headers.update(SECURITY_HEADERS)
     return response
 
 
-def player_config(learner: LearnerSession, package: PackageInfo, key: str) -> dict[str, Any]:
+def player_config(learner: LearnerSession, package: PackageInfo, key: str,
+                  mode: str = tokens.NORMAL) -> dict[str, Any]:  # fmt: skip
     """Everything player.js needs, embedded in the page as JSON."""
     content = tokens.mint_content(settings().secret_key, tenant_id=package.tenant_id, package_id=package.package_id,
                                   version=package.version)  # fmt: skip
     base = f"/player/s/{learner.id}"
     return {
         "session": learner.id,
+        "mode": mode,
         "title": package.title,
         "edition": package.edition,
         "runtime": {"deliver": f"{base}/deliver?k={key}", "state": f"{base}/state?k={key}", "key": key},
@@ -212,10 +215,12 @@ def deliver(session_id: str) -> Response:
     """Open a learner session of one item: its content URL, initial CMI and commit URL."""
     body = _json_body()
     claims, package = _claimed_package(session_id)
+    item_id = str((body.get("item") if isinstance(body, dict) else None) or "")
+    if not claims.records:
+        return _preview(session_id, claims, package, item_id)
     learner = _locked_learner(session_id, claims)
-    item_id = body.get("item") if isinstance(body, dict) else None
     try:
-        delivery = runtime.deliver(db(), learner, package, str(item_id or ""))
+        delivery = runtime.deliver(db(), learner, package, item_id)
     except runtime.RuntimeProblem as err:
         raise ApiError(409 if err.code == "ITEM_UNAVAILABLE" else 404, err.code, err.message) from None
     if isinstance(body, dict) and "state" in body:
@@ -224,6 +229,19 @@ def deliver(session_id: str) -> Response:
     commit_url = None
     if delivery.sco:
         commit_url = f"/player/s/{session_id}/commit/{delivery.state_id}/{delivery.launch}?k={_key(session_id)}"
+    return _no_store({"item": delivery.item_id, "href": delivery.href, "sco": delivery.sco, "cmi": delivery.cmi,
+                      "commit_url": commit_url, "statuses": _statuses(learner),
+                      "available": runtime.availability(package, learner.progress or {})})  # fmt: skip
+
+
+def _preview(session_id: str, claims: Claims, package: PackageInfo, item_id: str) -> Response:
+    """A delivery in review or browse mode: the same answer as `deliver`, with nothing written."""
+    learner = _attempt_session(claims)
+    try:
+        delivery = runtime.preview(db(), learner, package, item_id, claims.mode)
+    except runtime.RuntimeProblem as err:
+        raise ApiError(404, err.code, err.message) from None
+    commit_url = f"/player/s/{session_id}/commit/{claims.mode}/0?k={_key(session_id)}" if delivery.sco else None
     return _no_store({"item": delivery.item_id, "href": delivery.href, "sco": delivery.sco, "cmi": delivery.cmi,
                       "commit_url": commit_url, "statuses": _statuses(learner),
                       "available": runtime.availability(package, learner.progress or {})})  # fmt: skip
@@ -242,6 +260,9 @@ def commit(session_id: str, state_id: str, launch_no: int) -> Response:
     if not check.ok:
         raise ApiError(400, "CMI_INVALID", check.message,
                        {"element": check.element, "scorm_error": int(check.error_code)})  # fmt: skip
+    if not claims.records:
+        # Review and browse: the SCO runs as usual and hears success, but nothing is kept (RTE cmi.mode).
+        return _no_store({"result": True, "errorCode": 0, "outcome": "not_recorded"})
     final = runtime.TERMINATE if body.get("terminate") is True else runtime.ABANDON if body.get("abandon") else None
     sequence = body.get("commitSequence")
     sequence = sequence if isinstance(sequence, int) and not isinstance(sequence, bool) else 0
@@ -262,6 +283,8 @@ def sequencing_state(session_id: str) -> Response:
     if not isinstance(body, dict):
         raise ApiError(400, "BAD_REQUEST", "Expected a JSON object")
     claims, package = _claimed_package(session_id)
+    if not claims.records:
+        return _no_store({"result": True, "stored": False})
     learner = _locked_learner(session_id, claims)
     stored = runtime.save_sequencing_state(learner, body.get("state"), body.get("ts"), body.get("current"), package)
     db().commit()

@@ -43,7 +43,8 @@ class Sessions(MethodView):
         Returns the learner's existing session for the package (a new one the
         first time, or a new attempt with `new_attempt`) and a signed launch URL
         that expires after a few minutes (5 by default) and works once. Opening
-        it in a browser starts the player.
+        it in a browser starts the player. With `mode` `review` or `browse` the
+        learner sees the course without anything being recorded.
         """
         learner, _created = open_session(
             db(), current_tenant_id(), args["package_id"], args["user_id"], args.get("user_name"),
@@ -51,7 +52,9 @@ class Sessions(MethodView):
         )  # fmt: skip
         db().commit()
         package = db().get(Package, learner.package_id)
-        return {"session": session_body(learner, package), "launch_url": launch_url(settings(), learner)}
+        mode = args["mode"]
+        return {"session": session_body(learner, package), "launch_url": launch_url(settings(), learner, mode),
+                "mode": mode}
 
     @blp.arguments(schemas.SessionListArgsSchema, location="query")
     @blp.response(200, schemas.SessionListSchema)

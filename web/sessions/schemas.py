@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from models.sessions import MAX_USER_ID
 from web.pagination import PageArgsSchema, PaginationSchema
 from web.player.timefmt import parse_duration
+from web.player.tokens import MODES, NORMAL
 
 COMPLETION = ("not_attempted", "incomplete", "completed")
 SUCCESS = ("unknown", "passed", "failed")
@@ -70,11 +73,21 @@ class SessionCreateSchema(Schema):
     user_id = fields.String(required=True, validate=validate.Length(min=1, max=MAX_USER_ID))
     user_name = fields.String(allow_none=True, validate=validate.Length(max=MAX_USER_ID))
     new_attempt = fields.Boolean(load_default=False)
+    mode = fields.String(load_default=NORMAL, validate=validate.OneOf(MODES), metadata={"description": (
+        "`normal` records progress; `review` shows the learner's current attempt as it was stored and records "
+        "nothing; `browse` previews the course from the start and records nothing (both launch with credit "
+        "`no-credit`)")})
+
+    @validates_schema
+    def _review_needs_no_attempt(self, data: dict[str, Any], **_kwargs: object) -> None:
+        if data.get("new_attempt") and data.get("mode", NORMAL) != NORMAL:
+            raise ValidationError("A new attempt is started by a normal launch only.", "new_attempt")
 
 
 class SessionCreatedSchema(Schema):
     session = fields.Nested(SessionSchema, required=True)
     launch_url = fields.String(required=True, metadata={"description": "Signed, single-use, expiring launch link"})
+    mode = fields.String(required=True, validate=validate.OneOf(MODES), metadata={"description": "The launch mode"})
 
 
 class SessionListArgsSchema(PageArgsSchema):

@@ -100,11 +100,11 @@ def start_new_attempt(db: Session, learner: LearnerSession, package: Package) ->
     learner.completed_at = None
 
 
-def launch_url(settings: Settings, learner: LearnerSession) -> str:
+def launch_url(settings: Settings, learner: LearnerSession, mode: str = tokens.NORMAL) -> str:
     """A signed, single-use launch link for the learner's current attempt (expires per settings)."""
     token = tokens.mint_launch(
         settings.secret_key, session_id=learner.id, tenant_id=learner.tenant_id, package_id=learner.package_id,
-        attempt=learner.attempt, ttl_seconds=settings.launch_token_ttl_seconds,
+        attempt=learner.attempt, ttl_seconds=settings.launch_token_ttl_seconds, mode=mode,
     )  # fmt: skip
     return f"{settings.public_base_url.rstrip('/')}/player/launch/{token}"
 
