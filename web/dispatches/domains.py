@@ -5,7 +5,9 @@ over subdomains (`*.partner.com`, which matches `a.partner.com` and `x.y.partner
 but not `partner.com` itself). Matching is on whole DNS labels after IDNA (UTS #46)
 and case normalisation, so `evilpartner.com` and `partner.com.evil.io` never match.
 Ports and schemes are not part of a domain: an entry written as `https://partner.com/`
-is normalised to `partner.com`, one with a port, a path or credentials is refused.
+is normalised to `partner.com`, one with a port, a path or credentials is refused. A
+wildcard over a public suffix (`*.co.uk`, `*.github.io`) is refused: anyone can own a
+name under it.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 import idna
+from publicsuffixlist import PublicSuffixList
 
 MAX_DOMAINS = 100
 _LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _SCHEME_RE = re.compile(r"^(https?)://", re.IGNORECASE)
+# The Public Suffix List as the pinned package ships it (ICANN and private sections): no download.
+_PUBLIC_SUFFIXES = PublicSuffixList()
 
 
 class DomainError(ValueError):
@@ -140,6 +145,9 @@ def normalize_domain(value: str) -> str:
         raise DomainError(value, "cannot put a wildcard over an IP address")
     if host.count(".") < 1:
         raise DomainError(value, "puts a wildcard over a whole top-level domain")
+    if _PUBLIC_SUFFIXES.is_public(host):
+        # `*.co.uk` or `*.github.io` would let anyone who registers a name there launch the course.
+        raise DomainError(value, "puts a wildcard over a public suffix, under which anyone can register a name")
     return f"*.{host}"
 
 

@@ -80,6 +80,15 @@ class TestNormalizeDomain:
         with pytest.raises(DomainError):
             normalize_domain(given)
 
+    @pytest.mark.parametrize("given", ["*.co.uk", "*.com.au", "*.github.io", "*.s3.amazonaws.com", "*.gov.uk"])
+    def test_domain_wildcard_over_a_public_suffix_should_fail(self, given):
+        with pytest.raises(DomainError, match="public suffix"):
+            normalize_domain(given)
+
+    @pytest.mark.parametrize("given", ["*.partner.co.uk", "*.acme.github.io", "co.uk", "*.lms.corp.local"])
+    def test_domain_wildcard_under_a_registrable_name_or_exact_suffix_is_kept(self, given):
+        assert normalize_domain(given) == given
+
 
 class TestValidateList:
     def test_domain_list_empty_or_none_means_unrestricted(self):
