@@ -60,6 +60,28 @@ class TestMultiScoScorm12:
         assert toc_button(page, "playing_playing_item").get_attribute("class") == "status completed"
 
 
+    def test_sco_that_finishes_by_itself_moves_the_learner_on_unless_it_suspends(self, live_api: LiveApi,
+                                                                                   page: Page):
+        opened = live_api.open_session(live_api.import_package(MULTI_12))
+        page.goto(opened["launch_url"])
+        wait_current(page, "playing_playing_item", "API")
+        # What content does at its end: finish the session without leaving the page.
+        assert page.evaluate("() => window.API.LMSFinish('')") == "true"
+        wait_current(page, "playing_par_item", "API")
+
+        assert page.evaluate("() => window.API.LMSSetValue('cmi.core.exit', 'suspend')") == "true"
+        assert page.evaluate("() => window.API.LMSFinish('')") == "true"
+        time.sleep(1.5)
+        assert current_item(page) == "playing_par_item"
+
+        page.click("#nav-continue")
+        wait_current(page, "playing_scoring_item", "API")
+        assert page.evaluate("() => window.API.LMSSetValue('cmi.core.exit', 'logout')") == "true"
+        assert page.evaluate("() => window.API.LMSFinish('')") == "true"
+        page.wait_for_function("() => window.AllurePlayer.state.ended === true", timeout=10_000)
+        assert "left the course" in page.locator("#message-text").inner_text()
+
+
 class TestForcedSequential:
     ITEMS = ("playing_item", "etuqiette_item", "handicapping_item", "havingfun_item", "assessment_item")
 

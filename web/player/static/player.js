@@ -31,6 +31,7 @@
     navigating: false,
     deliveredWhileUnloading: false,
     ended: false,
+    leaving: false, // the page is going away
     validity: null, // the sequencer's navigation validity
     baseline: null, // the sequencer state of the freshly built tree
     lastSavedState: null,
@@ -104,13 +105,27 @@
       // nothing set after the end of a session may be stored.
       api.settings = { lmsCommitUrl: false };
       noteStatus();
+      var request = is2004 || state.navigating || state.leaving ? null : requestAfterFinish();
       setTimeout(function () {
         saveSequencingState(false);
+        if (request) {
+          navigate(request);
+        }
       }, 0);
     });
     api.on(is2004 ? "Commit" : "LMSCommit", noteStatus);
   }
   bindApiListeners();
+
+  // A SCORM 1.2 SCO that ends its own session (the player did not unload it) moves the learner on,
+  // as LMSs do with intermediate SCOs: to the next item after a normal exit, nowhere after a
+  // suspend, out of the course after a logout. SCORM 2004 leaves this to the sequencer.
+  function requestAfterFinish() {
+    // cmi.core.exit is write-only to content: read it from what a commit would carry.
+    var core = ((api.renderCommitCMI(true) || {}).cmi || {}).core || {};
+    var request = core.exit === "logout" ? "exit" : core.exit === "suspend" ? null : "continue";
+    return request && (request === "exit" || flowTarget(request) !== null) ? request : null;
+  }
 
   function isRunning() {
     return !!(state.delivery && state.delivery.sco && api.isInitialized());
@@ -540,6 +555,7 @@
   }
 
   function onPageHide() {
+    state.leaving = true; // a SCO finishing as the page goes away must not move the learner on
     if (isRunning() && api.settings.lmsCommitUrl) {
       // The SCO is still running: keep what it has set (its own LMSFinish may never come).
       var payload = api.renderCommitCMI(true);
