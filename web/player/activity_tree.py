@@ -79,19 +79,20 @@ def launch_rules(launch: ScoLaunch) -> LaunchRules:
                        launch.credit, launch.mode)  # fmt: skip
 
 
-def rollup_tree(manifest: dict[str, Any], leaves: dict[str, tuple[ScoStatus, int, bool]]) -> Node:
+def rollup_tree(manifest: dict[str, Any], leaves: dict[str, tuple[ScoStatus, int, bool, str]]) -> Node:
     """The default organization as a rollup tree.
 
     Args:
         manifest: the stored manifest.
-        leaves: item identifier → (status of its current attempt, attempt count, suspended).
+        leaves: item identifier → (status of its current attempt, attempt count, suspended,
+            ISO time of its last status change).
     """
 
     def node(item: dict[str, Any]) -> Node:
-        status, attempts, suspended = leaves.get(item["identifier"], (ScoStatus(), 0, False))
+        status, attempts, suspended, changed_at = leaves.get(item["identifier"], (ScoStatus(), 0, False, ""))
         children = [node(child) for child in item.get("children") or []]
         return Node(item["identifier"], item.get("sequencing") or {}, children,
-                    None if children else status, attempts, suspended)  # fmt: skip
+                    None if children else status, attempts, suspended, changed_at)  # fmt: skip
 
     org = organization(manifest)
     return Node(org["identifier"], org.get("sequencing") or {}, [node(item) for item in org["items"]])

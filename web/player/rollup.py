@@ -13,8 +13,13 @@ SCORM 1.2 has no rollup model; LMSs agree on: completed when every SCO is
 completed, passed when every SCO is done and none failed (at least one
 passed), failed as soon as one SCO failed, score the average of the SCOs'.
 
-Global objective maps are not followed here: the browser's sequencer uses
-them for navigation; the course status uses the SCOs' own results.
+Global objective maps of primary objectives are followed (SN 4.2.1.5): the
+SCOs write their satisfaction and measure to the globals in the order their
+status last changed (so a global holds its most recent writer's value), each
+cluster writes its own after its rollup, and an activity whose primary
+objective reads a known global takes that value over its own (a post test
+whose score is "the most recently completed test", say). Secondary objectives
+only steer navigation, which is the browser sequencer's business.
 """
 
 from __future__ import annotations
@@ -37,6 +42,15 @@ class Node:
     status: ScoStatus | None = None
     attempts: int = 0
     suspended: bool = False
+    changed_at: str = ""  # ISO time of the leaf's last status change: orders its global writes
+
+
+@dataclass
+class Global:
+    """A global objective shared through objective maps."""
+
+    satisfied: Tri = None
+    measure: float | None = None
 
 
 @dataclass
@@ -55,7 +69,10 @@ def rollup_2004(root: Node) -> ScoStatus:
     leaves = list(_leaves(root))
     if len(leaves) == 1 and leaves[0].status is not None:
         return leaves[0].status  # a single SCO is the course, score and all
-    tracking = _track(root)
+    globals_: dict[str, Global] = {}
+    for leaf in sorted(leaves, key=lambda node: node.changed_at):  # stable: manifest order among equals
+        _write_maps(leaf, _leaf_tracking(leaf), globals_)
+    tracking = _track(root, globals_)
     attempted = tracking.attempts > 0
     if tracking.completed is True:
         completion = COMPLETED
@@ -104,18 +121,49 @@ def _leaves(node: Node) -> list[Node]:
     return [leaf for child in node.children for leaf in _leaves(child)]
 
 
-def _track(node: Node) -> Tracking:
+def _track(node: Node, globals_: dict[str, Global]) -> Tracking:
     if not node.children:
-        return _leaf_tracking(node)
-    children = [(child, _track(child)) for child in node.children if _tracked(child)]
+        tracking = _leaf_tracking(node)
+        _read_maps(node, tracking, globals_, "satisfied", "measure")
+        return tracking
+    children = [(child, _track(child, globals_)) for child in node.children if _tracked(child)]
     tracking = Tracking(
         attempts=max((t.attempts for _, t in children), default=0),
         suspended=any(t.suspended for _, t in children),
     )
     tracking.measure = _measure(children)
+    _read_maps(node, tracking, globals_, "measure")
     tracking.satisfied = _objective(node, children, tracking.measure)
+    _read_maps(node, tracking, globals_, "satisfied")
     tracking.completed = _progress(node, children)
+    _write_maps(node, tracking, globals_)
     return tracking
+
+
+def _primary_maps(node: Node) -> list[dict[str, Any]]:
+    return (_seq(node, "objectives").get("primary") or {}).get("map_info") or []
+
+
+def _read_maps(node: Node, tracking: Tracking, globals_: dict[str, Global], *fields: str) -> None:
+    """Take known global values the primary objective reads (read maps win over local status)."""
+    for entry in _primary_maps(node):
+        known = globals_.get(entry.get("target_objective_id", ""))
+        if known is None:
+            continue
+        if "satisfied" in fields and entry.get("read_satisfied_status", True) and known.satisfied is not None:
+            tracking.satisfied = known.satisfied
+        if "measure" in fields and entry.get("read_normalized_measure", True) and known.measure is not None:
+            tracking.measure = known.measure
+
+
+def _write_maps(node: Node, tracking: Tracking, globals_: dict[str, Global]) -> None:
+    """Write the primary objective's known values to the globals it maps to."""
+    for entry in _primary_maps(node):
+        target = globals_.setdefault(entry.get("target_objective_id", ""), Global())
+        if entry.get("write_satisfied_status") and tracking.satisfied is not None:
+            target.satisfied = tracking.satisfied
+        if entry.get("write_normalized_measure") and tracking.measure is not None:
+            target.measure = tracking.measure
 
 
 def _leaf_tracking(node: Node) -> Tracking:

@@ -170,7 +170,10 @@ def record(db: Session, learner: LearnerSession, package: PackageInfo, item_id: 
     """Keep an item's status in the session's progress and derive the course's status again."""
     before = (learner.completion_status, learner.success_status)
     progress = dict(learner.progress or {})
-    progress[item_id] = {"status": sco_status.as_dict(), "attempts": attempts, "suspended": suspended}
+    entry = progress.get(item_id) or {}
+    changed = entry.get("status") != sco_status.as_dict()
+    at = utcnow().isoformat(timespec="microseconds") if changed or "at" not in entry else entry["at"]
+    progress[item_id] = {"status": sco_status.as_dict(), "attempts": attempts, "suspended": suspended, "at": at}
     learner.progress = progress
     course = course_status(package, progress)
     learner.completion_status = course.completion
@@ -187,7 +190,7 @@ def course_status(package: PackageInfo, progress: dict[str, Any]) -> ScoStatus:
         return rollup.rollup_12([ScoStatus.from_dict((progress.get(i) or {}).get("status")) for i in package.scos])
     leaves = {
         item_id: (ScoStatus.from_dict(entry.get("status")), int(entry.get("attempts") or 0),
-                  bool(entry.get("suspended")))
+                  bool(entry.get("suspended")), str(entry.get("at") or ""))
         for item_id, entry in progress.items()
     }  # fmt: skip
     return rollup.rollup_2004(activity_tree.rollup_tree(package.manifest, leaves))

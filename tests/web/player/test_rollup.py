@@ -86,6 +86,44 @@ class TestExplicitRules:
         posttest.children[1].status = ScoStatus("completed", "passed", {"scaled": 0.9})
         assert rollup_2004(Node("org", root_seq, [content, posttest])).success == "passed"
 
+    def test_post_test_reads_the_score_of_the_most_recently_finished_test_from_a_global(self):
+        score_map = {"target_objective_id": "g.course_score"}
+        test_seq = {"objectives": {"primary": {"map_info": [
+            {**score_map, "read_satisfied_status": False, "read_normalized_measure": False,
+             "write_normalized_measure": True}]}}}  # fmt: skip
+        posttest_seq = {
+            "rollup_rules": {"rules": [
+                {"child_activity_set": "any", "conditions": [{"condition": "satisfied"}], "action": "satisfied"}]},
+            "objectives": {"primary": {"map_info": [
+                {**score_map, "read_satisfied_status": False, "read_normalized_measure": True}]}},
+        }  # fmt: skip
+
+        def course(first: tuple[str, ScoStatus], second: tuple[str, ScoStatus]) -> ScoStatus:
+            tests = {name: Node(name, test_seq, [], status, 1, changed_at=at)
+                     for name, status, at in ((first[0], first[1], "2026-01-01T10:00"),
+                                              (second[0], second[1], "2026-01-01T11:00"))}  # fmt: skip
+            posttest = Node("posttest", posttest_seq, [tests["t1"], tests["t2"]])
+            return rollup_2004(Node("org", {}, [posttest]))
+
+        failed, passed = ScoStatus("completed", "failed", {"scaled": 0.4}), ScoStatus("completed", "passed",
+                                                                                    {"scaled": 0.9})
+        # The weighted average of the tests would say 0.65 either way; the global says who came last.
+        assert course(("t1", failed), ("t2", passed)).score == {"scaled": 0.9}
+        assert course(("t2", passed), ("t1", failed)).score == {"scaled": 0.4}
+        assert course(("t1", failed), ("t2", passed)).success == "passed"
+
+    def test_cluster_writes_its_rolled_up_satisfaction_for_others_to_read(self):
+        wrapper_seq = {"rollup_rules": {"rules": [
+            {"child_activity_set": "all", "conditions": [{"condition": "completed"}], "action": "satisfied"}]},
+            "objectives": {"primary": {"map_info": [{"target_objective_id": "g.done",
+                                                     "write_satisfied_status": True}]}}}  # fmt: skip
+        reader_seq = {"objectives": {"primary": {"map_info": [{"target_objective_id": "g.done"}]}}}
+        wrapper = Node("wrapper", wrapper_seq, [leaf("a", COMPLETE), leaf("b", COMPLETE)])
+        reader = Node("reader", {}, [leaf("r", NEW, reader_seq)])
+        root = rollup_2004(Node("org", {}, [wrapper, reader]))
+        # The never-attempted reader is satisfied through the global (SN: read maps win), so the course is.
+        assert root.success == "passed"
+
     def test_at_least_percent_rule_counts_true_children(self):
         rule = {"child_activity_set": "atLeastPercent", "minimum_percent": 0.5,
                 "conditions": [{"condition": "completed"}], "action": "completed"}

@@ -7,6 +7,7 @@ from typing import Any
 from tests.fixtures.player import CORPUS, FORCED, GOLF_12, GOLF_2004, MULTI_12, POSTTEST, cmi12
 
 ASSETS_12 = CORPUS / "scorm12" / "golf_ContentPackagingOneFilePerSCO_SCORM12.zip"
+RANDOM = CORPUS / "scorm2004" / "golf_SequencingRandomTest_SCORM20043rdEdition.zip"
 
 
 def cmi2004(seq: int, *, terminate: bool = False, abandon: bool = False, **cmi: Any) -> dict[str, Any]:
@@ -159,6 +160,22 @@ class TestCourseStatus:
         session = player.session(tenant, opened["session"]["id"])
         assert (session["completion_status"], session["success_status"]) == ("completed", "passed")
         assert session["score"]["scaled"] == 0.8
+
+    def test_random_post_test_scores_the_most_recently_finished_test(self, player, tenant):
+        opened, launched = player.start(tenant, RANDOM)
+        for seq, item in enumerate(("playing_item", "etuqiette_item", "handicapping_item", "havingfun_item"), 1):
+            self.finish(player, launched, item, seq, completion_status="completed")
+        self.finish(player, launched, "test_3", 5, completion_status="completed", success_status="failed",
+                    score={"scaled": "0.4"})  # fmt: skip
+        first = player.session(tenant, opened["session"]["id"])
+        assert (first["completion_status"], first["success_status"], first["score"]["scaled"]) == (
+            "incomplete", "failed", 0.4)
+        # The retry draws another test; the course score is the one it wrote to the global, not an average.
+        self.finish(player, launched, "test_1", 6, completion_status="completed", success_status="passed",
+                    score={"scaled": "0.9"})  # fmt: skip
+        session = player.session(tenant, opened["session"]["id"])
+        assert (session["completion_status"], session["success_status"], session["score"]["scaled"]) == (
+            "completed", "passed", 0.9)
 
     def test_multi_sco_12_course_completes_when_every_sco_finished(self, player, tenant):
         opened, launched = player.start(tenant, MULTI_12)
