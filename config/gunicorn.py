@@ -17,6 +17,9 @@ preload_app = False
 timeout = 120
 graceful_timeout = 30
 keepalive = 5
+# gunicorn's most (default 4094): xAPI GETs carry agent JSON and IRIs in the query string, and a
+# request line past the limit gets gunicorn's own 414 page instead of the API's error envelope.
+limit_request_line = 8190
 max_requests = 5000
 max_requests_jitter = 500
 accesslog = "-"
