@@ -63,9 +63,7 @@ def deliver(db: Session, learner: LearnerSession, package: PackageInfo, item_id:
     Raises:
         RuntimeProblem: `ITEM_NOT_FOUND` when the item is not launchable in this package.
     """
-    item = package.items.get(item_id)
-    if item is None:
-        raise RuntimeProblem("ITEM_NOT_FOUND", f"The package has no launchable item {item_id!r}.")
+    item = _item(package, item_id)
     if not availability(package, learner.progress or {}).get(item_id, True):
         raise RuntimeProblem("ITEM_UNAVAILABLE", f"The prerequisites of {item_id!r} are not met yet.")
     learner.current_item = item_id
@@ -92,6 +90,13 @@ def deliver(db: Session, learner: LearnerSession, package: PackageInfo, item_id:
     return Delivery(item_id, item["launch_href"], True, cmi, state.id, state.launch_count)
 
 
+def _item(package: PackageInfo, item_id: str) -> dict[str, Any]:
+    item = package.items.get(item_id)
+    if item is None:
+        raise RuntimeProblem("ITEM_NOT_FOUND", f"The package has no launchable item {item_id!r}.")
+    return item
+
+
 def preview(db: Session, learner: LearnerSession, package: PackageInfo, item_id: str, mode: str) -> Delivery:
     """The delivery of `item_id` in review or browse mode; reads, never writes.
 
@@ -102,9 +107,7 @@ def preview(db: Session, learner: LearnerSession, package: PackageInfo, item_id:
     Raises:
         RuntimeProblem: `ITEM_NOT_FOUND` when the item is not launchable in this package.
     """
-    item = package.items.get(item_id)
-    if item is None:
-        raise RuntimeProblem("ITEM_NOT_FOUND", f"The package has no launchable item {item_id!r}.")
+    item = _item(package, item_id)
     if not activity_tree.is_sco(item):
         return Delivery(item_id, item["launch_href"], sco=False)
     state = latest_sco_state(db, learner, item_id, lock=False) if mode == REVIEW else None

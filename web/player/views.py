@@ -226,12 +226,7 @@ def deliver(session_id: str) -> Response:
     if isinstance(body, dict) and "state" in body:
         runtime.save_sequencing_state(learner, body["state"], body.get("ts"), delivery.item_id, package)
     xapi_report.commit(db(), services().redis)
-    commit_url = None
-    if delivery.sco:
-        commit_url = f"/player/s/{session_id}/commit/{delivery.state_id}/{delivery.launch}?k={_key(session_id)}"
-    return _no_store({"item": delivery.item_id, "href": delivery.href, "sco": delivery.sco, "cmi": delivery.cmi,
-                      "commit_url": commit_url, "statuses": _statuses(learner),
-                      "available": runtime.availability(package, learner.progress or {})})  # fmt: skip
+    return _delivered(learner, package, delivery, f"{delivery.state_id}/{delivery.launch}")
 
 
 def _preview(session_id: str, claims: Claims, package: PackageInfo, item_id: str) -> Response:
@@ -241,7 +236,12 @@ def _preview(session_id: str, claims: Claims, package: PackageInfo, item_id: str
         delivery = runtime.preview(db(), learner, package, item_id, claims.mode)
     except runtime.RuntimeProblem as err:
         raise ApiError(404, err.code, err.message) from None
-    commit_url = f"/player/s/{session_id}/commit/{claims.mode}/0?k={_key(session_id)}" if delivery.sco else None
+    return _delivered(learner, package, delivery, f"{claims.mode}/0")
+
+
+def _delivered(learner: LearnerSession, package: PackageInfo, delivery: runtime.Delivery, commit_path: str) -> Response:
+    """The answer to a delivery: what to show, its CMI, where to commit, and the table of contents' state."""
+    commit_url = f"/player/s/{learner.id}/commit/{commit_path}?k={_key(learner.id)}" if delivery.sco else None
     return _no_store({"item": delivery.item_id, "href": delivery.href, "sco": delivery.sco, "cmi": delivery.cmi,
                       "commit_url": commit_url, "statuses": _statuses(learner),
                       "available": runtime.availability(package, learner.progress or {})})  # fmt: skip
