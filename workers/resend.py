@@ -13,14 +13,14 @@ from redis import Redis
 from sqlalchemy import Engine, select
 
 from models.db import transaction
-from models.jobs import Job, JobStatus
+from models.jobs import ENQUEUE_PENDING, Job, JobStatus
 from workers.enqueue import send_job
 from workers.ingest import KIND_DELETE
 from workers.queues import INGEST
 
 log = logging.getLogger(__name__)
 
-PENDING = "ENQUEUE_PENDING"
+PENDING = ENQUEUE_PENDING
 # kind → (queue, function) of the jobs that are safe to send again and have nobody else to retry them.
 RESENDABLE = {KIND_DELETE: (INGEST, "workers.ingest.run_delete")}
 _BATCH = 100
