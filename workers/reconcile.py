@@ -11,8 +11,7 @@ from rq.job import JobStatus as RQStatus
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
-from models.jobs import Job, JobStatus
-from workers.resend import PENDING
+from models.jobs import ENQUEUE_PENDING, Job, JobStatus
 
 # A queued row younger than this may simply not have reached Redis yet.
 _GRACE = timedelta(seconds=30)
@@ -20,7 +19,7 @@ _GRACE = timedelta(seconds=30)
 
 def reconcile(session: Session, job: Job, redis: Redis) -> bool:
     """Fail a row whose RQ job failed or vanished; returns True when the row changed."""
-    if job.finished or job.error_code == PENDING:
+    if job.finished or job.error_code == ENQUEUE_PENDING:
         return False  # a pending job is not in Redis yet, by design (workers.resend)
     try:
         rq_status = RQJob.fetch(job.id, connection=redis).get_status()

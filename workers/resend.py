@@ -20,7 +20,6 @@ from workers.queues import INGEST
 
 log = logging.getLogger(__name__)
 
-PENDING = ENQUEUE_PENDING
 # kind → (queue, function) of the jobs that are safe to send again and have nobody else to retry them.
 RESENDABLE = {KIND_DELETE: (INGEST, "workers.ingest.run_delete")}
 _BATCH = 100
@@ -28,7 +27,7 @@ _BATCH = 100
 
 def mark_pending(job: Job) -> None:
     """Keep a resendable job queued, saying why it has not reached a worker yet."""
-    job.error_code = PENDING
+    job.error_code = ENQUEUE_PENDING
     job.error_message = "Redis was unreachable when this job was created; a worker will queue it."
 
 
@@ -43,7 +42,7 @@ def resend_pending(engine: Engine, redis: Redis, timeout: int) -> int:
     with transaction(engine) as session:
         # SKIP LOCKED: several workers run maintenance at once, each job is sent by one of them.
         jobs = session.scalars(
-            select(Job).where(Job.status == JobStatus.QUEUED, Job.error_code == PENDING,
+            select(Job).where(Job.status == JobStatus.QUEUED, Job.error_code == ENQUEUE_PENDING,
                               Job.kind.in_(RESENDABLE)).order_by(Job.created_at).limit(_BATCH)
             .with_for_update(skip_locked=True)
         ).all()
