@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-TEST_S3_PORT ?= 18333
 
 .PHONY: run test install lint services clean
 
@@ -29,11 +28,10 @@ node_modules/.installed: package.json package-lock.json
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-# Postgres and Redis must answer; storage (weed mini) is started for the test run.
+# Postgres and Redis must answer. Storage (weed mini, free ports) is started and stopped by the
+# test run itself, so test runs and running instances never share it.
 services: chromium
 	@scripts/ensure-services
-	@$(BIN)/python -m config.embedded --dir /tmp/allure-test/weed --s3-port $(TEST_S3_PORT) \
-		--access-key allure-test --secret-key allure-test-secret
 
 lint:
 	$(BIN)/ruff check .

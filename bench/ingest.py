@@ -29,13 +29,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.stack import prepare
+from bench.stack import BENCH_DIR, BenchServices, bench_services, prepare
 from config.settings import PROJECT_ROOT, Settings, load_settings
+from tests.fixtures.corpus import CORPUS
 
-CORPUS = PROJECT_ROOT.parent / "shared" / "corpus"
-BENCH_DIR = Path(os.environ.get("BENCH_DIR", "/tmp/allure-bench"))
-DB_NAME = "allure_bench_ingest"
-S3_KEYS = ("allure-test", "allure-test-secret")
 RATIO_TARGET = 1.5
 RSS_TARGET_MB = 300
 
@@ -54,18 +51,8 @@ class Row:
         return self.import_s / self.floor_s if self.floor_s else float("inf")
 
 
-def environment(s3_port: int, redis_db: int) -> dict[str, str]:
-    return {
-        "AC_DATA_DIR": str(BENCH_DIR / "app"),
-        "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{DB_NAME}",
-        "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
-        "S3_ENDPOINT": f"127.0.0.1:{s3_port}",
-        "S3_ACCESS_KEY": S3_KEYS[0],
-        "S3_SECRET_KEY": S3_KEYS[1],
-        "S3_BUCKET": "allure-bench",
-        "SECRET_KEY": "bench-secret",
-        "AC_LOG_LEVEL": "WARNING",
-    }
+def environment(services: BenchServices) -> dict[str, str]:
+    return {**services.environment(), "SECRET_KEY": "bench-secret", "AC_LOG_LEVEL": "WARNING"}
 
 
 def synthetic_package(path: Path, files: int, megabytes: int) -> Path:
@@ -197,17 +184,19 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--megabytes", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3, help="best of N for both floor and import")
     parser.add_argument("--large-files", type=int, default=10, help="also import N files of ~48 MB (0: skip)")
-    parser.add_argument("--s3-port", type=int, default=18333)
-    parser.add_argument("--redis-db", type=int, default=15)
     parser.add_argument("--worker-burst", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker_burst:
         worker_burst(args.worker_burst)
         return
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    os.environ.update(environment(args.s3_port, args.redis_db))
-    settings = load_settings()
-    prepare(settings, DB_NAME, BENCH_DIR / "weed", args.s3_port, S3_KEYS)
+    with bench_services("ingest") as services:
+        os.environ.update(environment(services))
+        settings = load_settings()
+        prepare(settings, services.database)
+        run_all(args, settings)
+
+
+def run_all(args: argparse.Namespace, settings: Settings) -> None:
     tenant_id = create_tenant(settings)
     work = Path(tempfile.mkdtemp(dir=BENCH_DIR))
     try:

@@ -44,28 +44,19 @@ from urllib.parse import urlsplit
 
 import requests
 
-from bench.stack import prepare
+from bench.stack import BENCH_DIR, BenchServices, bench_services, prepare
 from config.settings import PROJECT_ROOT, Settings, load_settings
+from tests.fixtures.corpus import CORPUS
 
-CORPUS = PROJECT_ROOT.parent / "shared" / "corpus"
 PACKAGE = CORPUS / "scorm12" / "golf_RuntimeBasicCalls_SCORM12.zip"
 CONTENT_FILE = "Playing/playing.jpg"
-BENCH_DIR = Path(os.environ.get("BENCH_DIR", "/tmp/allure-bench"))
-DB_NAME = "allure_bench_runtime"
-S3_KEYS = ("allure-test", "allure-test-secret")
 COMMIT_RATIO_TARGET, P99_TARGET_MS, CONTENT_RATIO_TARGET = 0.5, 100.0, 0.4
 RAMP_UP = 3.0  # seconds of every run that are not measured (connections opening, first requests)
 
 
-def environment(port: int, s3_port: int) -> dict[str, str]:
+def environment(port: int, services: BenchServices) -> dict[str, str]:
     return {
-        "AC_DATA_DIR": str(BENCH_DIR / "runtime-app"),
-        "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{DB_NAME}",
-        "REDIS_URL": "redis://127.0.0.1:6379/14",
-        "S3_ENDPOINT": f"127.0.0.1:{s3_port}",
-        "S3_ACCESS_KEY": S3_KEYS[0],
-        "S3_SECRET_KEY": S3_KEYS[1],
-        "S3_BUCKET": "allure-bench-runtime",
+        **services.environment(),
         "SECRET_KEY": "bench-secret-for-the-runtime-benchmark",
         "PORT": str(port),
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
@@ -316,15 +307,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--pace", type=float, default=1.0, help="seconds between a paced learner's commits")
     parser.add_argument("--content-clients", type=int, default=50)
-    parser.add_argument("--s3-port", type=int, default=18333)
     args = parser.parse_args()
+    with bench_services("runtime") as services:
+        ok = run(args, services)
+    sys.exit(0 if ok else 1)
 
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+
+def run(args: argparse.Namespace, services: BenchServices) -> bool:
     port = _free_port()
-    env = environment(port, args.s3_port)
+    env = environment(port, services)
     os.environ.update(env)
     settings = load_settings()
-    prepare(settings, DB_NAME, BENCH_DIR / "weed", args.s3_port, S3_KEYS)
+    prepare(settings, services.database)
     tenant_id, key = tenant_key(settings).split(" ")
     processes = start_services(env)
     try:
@@ -334,13 +328,12 @@ def main() -> None:
         learners = set_up_learners(base, tenant_id, key, args.learners)
         commit = measure_commits(base, learners, args, processes[0])
         content = measure_content(base, learners, args, processes)
-        ok = report(commit, content)
+        return report(commit, content)
     finally:
         for proc in processes:
             proc.terminate()
         for proc in processes:
             proc.wait(30)
-    sys.exit(0 if ok else 1)
 
 
 def fresh_workers(web: subprocess.Popen[bytes], base: str) -> None:

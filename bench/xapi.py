@@ -38,7 +38,8 @@ from config.settings import PROJECT_ROOT
 from models.databases import drop_database, recreate_database
 
 BENCH_DIR = Path(os.environ.get("BENCH_DIR", "/tmp/allure-bench"))
-DB_NAME = "allure_bench_xapi"
+# Per run, so benchmarks and test runs side by side never share a database, socket or folder.
+DB_NAME = f"allure_bench_xapi_{os.getpid()}"
 RALPH_SPEC = "ralph-malph[cli,lrs]==5.1.0"
 PY = str(PROJECT_ROOT / ".venv" / "bin" / "python")
 WARMUP = 20
@@ -55,7 +56,7 @@ def free_port() -> int:
 
 def start_redis(procs: list[subprocess.Popen]) -> str:
     """A private Redis on a unix socket: no other process can take the bench's jobs."""
-    socket_path = BENCH_DIR / "redis.sock"
+    socket_path = BENCH_DIR / f"redis-{os.getpid()}.sock"
     socket_path.unlink(missing_ok=True)
     binary = Path(PY).parent / "redis-server"
     proc = subprocess.Popen([str(binary if binary.exists() else "redis-server"), "--port", "0", "--unixsocket",
@@ -70,7 +71,7 @@ def start_redis(procs: list[subprocess.Popen]) -> str:
 
 
 def environment(port: int, redis_url: str) -> dict[str, str]:
-    return dict(os.environ, AC_DATA_DIR=str(BENCH_DIR / "app"), DATABASE_URL=f"postgresql://postgres@127.0.0.1/{DB_NAME}",
+    return dict(os.environ, AC_DATA_DIR=str(BENCH_DIR / f"xapi-app-{os.getpid()}"), DATABASE_URL=f"postgresql://postgres@127.0.0.1/{DB_NAME}",
                 REDIS_URL=redis_url, PORT=str(port),
                 PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", SECRET_KEY="bench-secret", AC_LOG_LEVEL="WARNING",
                 AC_RATE_LIMIT_READ="1000000", AC_RATE_LIMIT_WRITE="1000000")

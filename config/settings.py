@@ -21,11 +21,13 @@ def _bool(value: str) -> bool:
 class Settings:
     """Every knob of the service; defaults describe the embedded single-machine mode."""
 
-    data_dir: Path = PROJECT_ROOT / ".data"
+    # The embedded default keeps one folder per PORT (.data/3000), so instances side by side never share one.
+    data_dir: Path = PROJECT_ROOT / ".data" / "3000"
     database_url: str = ""
     redis_url: str = ""
     s3_endpoint: str = ""
-    embedded_s3_port: int = 8333
+    # 0: the launcher picks free ports for `weed mini` and writes its endpoint to the data folder.
+    embedded_s3_port: int = 0
     s3_access_key: str = "allure-dev"
     s3_secret_key: str = "allure-dev-secret"
     s3_bucket: str = "allure-connect"
@@ -66,6 +68,11 @@ class Settings:
     def embedded(self) -> bool:
         """True when no external database is configured (the one-machine default)."""
         return not self.database_url.startswith("postgresql")
+
+    @property
+    def embedded_s3_endpoint_file(self) -> Path:
+        """Where the launcher records the address of the `weed mini` it started for this folder."""
+        return self.data_dir / "storage" / "endpoint"
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -138,14 +145,26 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if raw is None or raw == "":
             continue
         values[attr] = _bool(raw) if kind is bool else kind(raw)
+    if "data_dir" not in values:
+        values["data_dir"] = PROJECT_ROOT / ".data" / str(values.get("port", Settings.port))
     settings = Settings(**values)
     if not settings.s3_endpoint:
-        settings = replace(settings, s3_endpoint=f"127.0.0.1:{settings.embedded_s3_port}")
+        settings = replace(settings, s3_endpoint=_embedded_s3_endpoint(settings))
     if "PUBLIC_BASE_URL" not in env and "PORT" in env:
         settings = replace(settings, public_base_url=f"http://127.0.0.1:{settings.port}")
     if not settings.secret_key:
         settings = replace(settings, secret_key=_embedded_secret(settings.data_dir))
     return settings
+
+
+def _embedded_s3_endpoint(settings: Settings) -> str:
+    """The running embedded storage of this data folder (the CLI beside `make run` reaches it too)."""
+    if settings.embedded_s3_port:
+        return f"127.0.0.1:{settings.embedded_s3_port}"
+    try:
+        return settings.embedded_s3_endpoint_file.read_text().strip()
+    except FileNotFoundError:
+        return "127.0.0.1:9"  # discard port: storage calls fail fast until the launcher starts storage
 
 
 def _embedded_secret(data_dir: Path) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 import click
@@ -11,7 +13,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from models.base import isoformat, utcnow
-from models.tenants import ApiKey, Tenant, create_api_key, create_tenant
+from models.tenants import ApiKey, Tenant, create_api_key, create_tenant, find_active_key
 from web.services import services, settings
 
 tenants_cli = AppGroup("tenants", help="Manage tenants.")
@@ -122,7 +124,49 @@ def storage_init() -> None:
     click.echo(f"bucket {settings().s3_bucket} ready")
 
 
+DEMO_TENANT = "Demo tenant"
+
+
+@click.command("demo-key")
+@click.option("--file", "path", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="Where the key is kept (mode 0600); a missing file makes a new key.")
+def demo_key(path: Path) -> None:
+    """Keep one demo operator tenant and admin key: the same key on every run, printed as JSON."""
+    with services().sessions.begin() as session:
+        saved = _read_demo_key(path)
+        if saved and find_active_key(session, saved["key"]) is not None:
+            click.echo(json.dumps(saved))
+            return
+        tenant = session.scalar(select(Tenant).where(Tenant.name == DEMO_TENANT).order_by(Tenant.created_at))
+        if tenant is None:
+            cfg = settings()
+            tenant = create_tenant(session, DEMO_TENANT, cfg.default_quota_packages, cfg.default_quota_bytes,
+                                   is_operator=True)
+        _, secret = create_api_key(session, tenant.id, ["read", "write", "admin"])
+        saved = {"tenant_id": tenant.id, "key": secret}
+    _write_private(path, json.dumps(saved))
+    click.echo(json.dumps(saved))
+
+
+def _read_demo_key(path: Path) -> dict[str, str] | None:
+    try:
+        saved = json.loads(path.read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+    return saved if isinstance(saved, dict) and {"tenant_id", "key"} <= saved.keys() else None
+
+
+def _write_private(path: Path, text: str) -> None:
+    # Created 0600 from the start: the key is never readable by others, not even for a moment.
+    partial = path.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        out.write(text)
+    os.replace(partial, path)
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(demo_key)
     app.cli.add_command(tenants_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(storage_cli)

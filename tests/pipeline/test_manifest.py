@@ -13,8 +13,7 @@ from pipeline.manifest import ManifestResult, extract_manifest
 from pipeline.manifest.from_zip import manifest_from_zip
 from pipeline.manifest.hrefs import join_base, resolve_href, with_parameters
 from pipeline.zip_validation import validate_zip
-
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
+from tests.fixtures.corpus import CORPUS
 
 # (standard, edition, sco_count) for packages that import; an error code for those that must not.
 EXPECTED: dict[str, tuple[str, str | None, int] | str] = {

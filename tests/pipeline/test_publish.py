@@ -12,7 +12,7 @@ import pytest
 from pipeline.errors import PipelineError
 from pipeline.publish import publish, remove_prefix
 from pipeline.zip_validation import validate_zip
-from tests.fixtures.services import CORPUS
+from tests.fixtures.corpus import CORPUS
 
 MANIFEST = b'<?xml version="1.0"?><manifest identifier="m"/>'
 

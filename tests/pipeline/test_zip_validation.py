@@ -13,8 +13,8 @@ import pytest
 from pipeline.errors import PipelineError
 from pipeline.zip_members import iter_member, read_member
 from pipeline.zip_validation import ZipLimits, validate_zip
+from tests.fixtures.corpus import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
 MANIFEST = b'<?xml version="1.0"?><manifest identifier="m"/>'
 
 

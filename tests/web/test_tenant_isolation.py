@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.fixtures.corpus import CORPUS
 from tests.fixtures.ingest import Ingest
 from tests.fixtures.platform import TenantKey
-from tests.fixtures.services import CORPUS
 
 GOLF = CORPUS / "scorm12" / "golf_RuntimeBasicCalls_SCORM12.zip"
 

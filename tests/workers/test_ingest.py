@@ -18,8 +18,8 @@ from config.settings import PROJECT_ROOT
 from models.jobs import Job, JobStatus
 from models.package_ingest import PackageGone, Source, finalize_version, reserve_version
 from models.packages import Package, PackageVersion
+from tests.fixtures.corpus import CORPUS
 from tests.fixtures.hostile_zips import MANIFEST
-from tests.fixtures.services import CORPUS
 from workers import ingest as ingest_jobs
 
 GOLF = CORPUS / "scorm12" / "golf_RuntimeBasicCalls_SCORM12.zip"

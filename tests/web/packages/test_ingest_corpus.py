@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 from pipeline.zip_validation import validate_zip
-from tests.fixtures.services import CORPUS
+from tests.fixtures.corpus import CORPUS
 from tests.pipeline.test_manifest import corpus_files, expectation
 
 

@@ -13,7 +13,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 import workers.resend
 from models.base import utcnow
 from models.jobs import Job
-from tests.fixtures.services import CORPUS
+from tests.fixtures.corpus import CORPUS
 from workers.queues import INGEST, get_queue
 from workers.worker import AllureWorker
 
