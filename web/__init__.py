@@ -13,7 +13,7 @@ import models
 from config.settings import Settings, load_settings
 from models.migrations_support import MigrationTarget
 from web import admin, auth, cli, errors, inputs, ratelimit, services
-from web.api import API_CONFIG, api
+from web.api import API_CONFIG, api, spec_options
 from web.routes import MODULES, PLAIN_MODULES
 
 migrate = Migrate()
@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json = inputs.JSONProvider(app)
     inputs.install_converters(app)
     app.config.update(API_CONFIG)
+    app.config["API_SPEC_OPTIONS"] = spec_options(settings.public_base_url)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_request_bytes)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     svc = services.init_app(app, settings)

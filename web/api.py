@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from apispec import BasePlugin
@@ -69,15 +70,18 @@ API_CONFIG = {
     "OPENAPI_URL_PREFIX": "/api/docs",
     "OPENAPI_JSON_PATH": "openapi",
     "API_SPEC_OPTIONS": {
-        "info": {
-            "description": (
-                "Host SCORM packages, launch them for learners, read back progress, "
-                "hand courses to other LMSs as dispatches and store xAPI statements."
-            )
-        },
+        # The guide partners read first in /api/docs: Quick Start, authentication, limits, errors.
+        "info": {"description": (Path(__file__).parent / "docs" / "guide.md").read_text(encoding="utf-8")},
         "security": [{"bearerAuth": []}, {"apiKeyHeader": []}],
         "components": {"securitySchemes": SECURITY_SCHEMES},
     },
 }
 
 api = AllureApi(spec_kwargs={"extra_plugins": [CommonErrorsPlugin()]})
+
+
+def spec_options(public_base_url: str) -> dict[str, Any]:
+    """The spec options with this instance's base URL as its server, so generated snippets are complete."""
+    options = dict(API_CONFIG["API_SPEC_OPTIONS"])
+    options["servers"] = [{"url": public_base_url, "description": "This instance"}]
+    return options
