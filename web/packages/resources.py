@@ -113,7 +113,19 @@ def _mint(body: dict[str, Any]) -> dict[str, Any]:
 @_error(404, "PACKAGE_NOT_FOUND: package_id is unknown")
 @_error(503, "STORAGE_UNAVAILABLE")
 def upload_url(body: dict[str, Any]) -> dict[str, Any]:
-    """Mint a presigned URL to PUT a package ZIP to storage (then call /packages/process)"""
+    """Mint a presigned URL to PUT a package ZIP to storage (then call /packages/process)
+
+    Step 1 of the Quick Start for packages of any size: the ZIP goes from your side straight to
+    storage. PUT it to `presigned_url` with exactly `required_put_headers` before `expires_at`, then
+    call `POST /api/v1/packages/process` with `storage_path`. Give `package_id` to upload a new
+    version of an existing package.
+
+    ```bash
+    curl -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \\
+      -X POST "$BASE/api/v1/packages/upload-url" \\
+      -d '{"tenant_id": "TENANT_ID", "uploaded_by": "user-123", "filename": "course.zip", "file_size": 5242880}'
+    ```
+    """
     return _mint(body)
 
 
@@ -124,7 +136,16 @@ def upload_url(body: dict[str, Any]) -> dict[str, Any]:
 @_error(404, "PACKAGE_NOT_FOUND: package_id is unknown")
 @_error(503, "STORAGE_UNAVAILABLE")
 def upload_sessions(body: dict[str, Any]) -> dict[str, Any]:
-    """Alias of POST /packages/upload-url"""
+    """Mint a presigned upload URL (alias of POST /packages/upload-url)
+
+    The same call under the name older integrations use; see `POST /api/v1/packages/upload-url`.
+
+    ```bash
+    curl -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \\
+      -X POST "$BASE/api/v1/packages/upload-sessions" \\
+      -d '{"tenant_id": "TENANT_ID", "uploaded_by": "user-123", "filename": "course.zip", "file_size": 5242880}'
+    ```
+    """
     return _mint(body)
 
 
@@ -134,7 +155,20 @@ def upload_sessions(body: dict[str, Any]) -> dict[str, Any]:
 @_error(404, "UPLOAD_NOT_FOUND or PACKAGE_NOT_FOUND")
 @_error(503, "STORAGE_UNAVAILABLE")
 def process(body: dict[str, Any]) -> dict[str, Any]:
-    """Import an uploaded ZIP: answers 202 with the job; the same storage_path gives the same job"""
+    """Import an uploaded ZIP: answers 202 with the job; the same storage_path gives the same job
+
+    Starts the import of the ZIP PUT to a presigned URL. Poll `GET /api/v1/jobs/{job_id}` until it
+    has `succeeded` (its `result.package_id` is the package) or `failed` (its `error.code` names
+    the rule the package broke). Calling again with the same `storage_path` returns the same job,
+    so a retry after a network error never imports twice.
+
+    ```bash
+    curl -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \\
+      -X POST "$BASE/api/v1/packages/process" \\
+      -d '{"tenant_id": "TENANT_ID", "uploaded_by": "user-123", "storage_path": "STORAGE_PATH",
+           "original_filename": "course.zip"}'
+    ```
+    """
     service.require_own_tenant(body["tenant_id"])
     session = db()
     storage_path = body["storage_path"]
@@ -187,7 +221,17 @@ def _check_uploaded_object(upload: PackageUpload) -> None:
 @_error(413, "PAYLOAD_TOO_LARGE")
 @_error(503, "STORAGE_UNAVAILABLE")
 def upload(form: dict[str, Any]) -> dict[str, Any]:
-    """Upload a package ZIP as multipart/form-data (field `file`) and import it; answers 202 with the job"""
+    """Upload a package ZIP as multipart/form-data (field `file`) and import it; answers 202 with the job
+
+    For small packages in trusted contexts: the ZIP travels in the request (up to the upload
+    limit), then the import runs as a job as with `/packages/process`. Prefer the presigned upload
+    for anything large.
+
+    ```bash
+    curl -H "Authorization: Bearer $KEY" -X POST "$BASE/api/v1/packages/upload" \\
+      -F tenant_id=TENANT_ID -F uploaded_by=user-123 -F file=@course.zip
+    ```
+    """
     service.require_own_tenant(form["tenant_id"])
     file = request.files.get("file")
     if file is None:
@@ -236,7 +280,15 @@ class Packages(MethodView):
     @blp.arguments(PackageListArgsSchema, location="query")
     @blp.response(200, PackageListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """List the tenant's packages"""
+        """List the tenant's packages
+
+        Imported packages, newest first, with `page` and `limit` (at most 100); `count` is the
+        total. Packages still importing or whose import failed are not listed: see their jobs.
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" "$BASE/api/v1/packages?page=1&limit=20"
+        ```
+        """
         query = (
             select(Package)
             .where(Package.tenant_id == current_tenant_id(), Package.status == PackageStatus.READY)
@@ -250,12 +302,29 @@ class Packages(MethodView):
 class PackageById(MethodView):
     @blp.response(200, PackageDetailSchema)
     def get(self, package_id: str) -> dict[str, Any]:
-        """Get a package: metadata, versions, organization/item tree and parser warnings"""
+        """Get a package: metadata, versions, organization/item tree and parser warnings
+
+        Everything the import learned: the standard and edition, the SCO count, the organization
+        tree the player shows, every stored version and the warnings about what the package
+        does oddly but was accepted.
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" "$BASE/api/v1/packages/PACKAGE_ID"
+        ```
+        """
         return service.detail(db(), _own_package(package_id))
 
     @blp.response(200, PackageDeletedSchema)
     def delete(self, package_id: str) -> dict[str, Any]:
-        """Delete a package and its sessions; its stored files are removed by a job"""
+        """Delete a package and its sessions; its stored files are removed by a job
+
+        The package disappears at once (launch links stop working); its files and dispatch ZIPs
+        are removed in the background by the job named in the answer.
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" -X DELETE "$BASE/api/v1/packages/PACKAGE_ID"
+        ```
+        """
         package = _own_package(package_id)
         session = db()
         prefix = package_prefix(package.tenant_id, package.id)

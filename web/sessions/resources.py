@@ -39,12 +39,18 @@ class Sessions(MethodView):
     @blp.response(201, schemas.SessionCreatedSchema)
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Open a learner's session on a package and get a launch link
-        ---
+
         Returns the learner's existing session for the package (a new one the
         first time, or a new attempt with `new_attempt`) and a signed launch URL
         that expires after a few minutes (5 by default) and works once. Opening
         it in a browser starts the player. With `mode` `review` or `browse` the
         learner sees the course without anything being recorded.
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \\
+          -X POST "$BASE/api/v1/sessions" \\
+          -d '{"package_id": "PACKAGE_ID", "user_id": "learner-1", "user_name": "Doe, Jane"}'
+        ```
         """
         learner, _created = open_session(
             db(), current_tenant_id(), args["package_id"], args["user_id"], args.get("user_name"),
@@ -59,7 +65,15 @@ class Sessions(MethodView):
     @blp.arguments(schemas.SessionListArgsSchema, location="query")
     @blp.response(200, schemas.SessionListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """List learner sessions"""
+        """List learner sessions
+
+        Filter by `package_id`, `user_id`, `completion_status` or `success_status`; each session
+        carries its progress (`completion_status`, `success_status`, `score`, `time_spent_seconds`).
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" "$BASE/api/v1/sessions?package_id=PACKAGE_ID&completion_status=completed"
+        ```
+        """
         query = select(LearnerSession).where(LearnerSession.tenant_id == current_tenant_id())
         for name in ("package_id", "user_id", "completion_status", "success_status"):
             if name in args:
@@ -77,7 +91,14 @@ class Sessions(MethodView):
 class SessionById(MethodView):
     @blp.response(200, schemas.SessionEnvelopeSchema)
     def get(self, session_id: str) -> dict[str, Any]:
-        """Get a session with its CMI data"""
+        """Get a session with its CMI data
+
+        The learner's progress and the SCORM run-time data the content stored, per SCO.
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" "$BASE/api/v1/sessions/SESSION_ID"
+        ```
+        """
         learner = _tenant_session(session_id)
         package = db().get(Package, learner.package_id)
         return {"session": session_body(learner, package, detail=True, states=sco_states(db(), learner))}
@@ -86,11 +107,17 @@ class SessionById(MethodView):
     @blp.response(200, schemas.SessionUpdatedSchema)
     def put(self, args: dict[str, Any], session_id: str) -> dict[str, Any]:
         """Update a session's CMI data and progress
-        ---
+
         `cmi_data` (flat elements of the package's SCORM edition) and
         `suspend_data` are stored on the session's current SCO; the statuses and
         score given replace the derived ones until the learner's next commit;
         `session_time` is added to the time spent as one learner session.
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \\
+          -X PUT "$BASE/api/v1/sessions/SESSION_ID" \\
+          -d '{"completion_status": "completed", "score": {"raw": 90, "min": 0, "max": 100}}'
+        ```
         """
         learner = _tenant_session(session_id, lock=True)
         package = db().get(Package, learner.package_id)

@@ -56,8 +56,17 @@ class Statements(MethodView):
     @blp.doc(**schemas.STATEMENTS_POST_DOC)
     def post(self) -> Response:
         """Store one statement (answers its id) or an array (answers the ids)
-        ---
-        Validated by the xAPI rules; a batch is stored whole or not at all.
+
+        Validated by the xAPI rules; a batch is stored whole or not at all. The authority is your
+        tenant; for xAPI clients that speak the standard protocol use the LRS at `/xapi/`.
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \\
+          -X POST "$BASE/api/v1/xapi/statements" \\
+          -d '{"actor": {"account": {"homePage": "https://partner.example", "name": "learner-1"}},
+               "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+               "object": {"id": "https://partner.example/courses/safety"}}'
+        ```
         """
         body = request.get_json(silent=True)
         if body is None:
@@ -85,7 +94,15 @@ class Statements(MethodView):
     @blp.arguments(schemas.XapiStatementQuerySchema, location="query")
     @blp.response(200, schemas.XapiStatementListSchema)
     def get(self, args: dict[str, Any]) -> Response:
-        """Query statements (newest first) with filters and pagination"""
+        """Query statements (newest first) with filters and pagination
+
+        Filter by agent, verb, activity, registration and time (`since`, `until`), as the xAPI
+        statement API does, with this API's `page` and `limit`.
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" "$BASE/api/v1/xapi/statements?verb=http://adlnet.gov/expapi/verbs/completed&limit=50"
+        ```
+        """
         tenant_id = current_tenant_id()
         if args.get("statementId"):
             row = get_statement(db(), tenant_id, str(args["statementId"]), voided=False)
@@ -104,7 +121,12 @@ class Statements(MethodView):
 class StatementById(MethodView):
     @blp.response(200)
     def get(self, statement_id: str) -> Response:
-        """Get one statement by id"""
+        """Get one statement by id
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" "$BASE/api/v1/xapi/statements/STATEMENT_ID"
+        ```
+        """
         row = get_statement(db(), current_tenant_id(), statement_id, voided=False)
         if row is None:
             raise ApiError(404, "NOT_FOUND", "Statement not found")
@@ -116,7 +138,15 @@ class ActorAnalytics(MethodView):
     @blp.arguments(schemas.XapiActorQuerySchema, location="query")
     @blp.response(200, schemas.XapiActorListSchema)
     def get(self, args: dict[str, Any]) -> Response:
-        """Aggregated performance by learner (from the rollups)"""
+        """Aggregated performance by learner (from the rollups)
+
+        Per learner: statements, activities, completions, successes and scores, kept up to date by
+        background rollups a few seconds behind the statements.
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" "$BASE/api/v1/xapi/analytics/actors?min_activities=1&limit=20"
+        ```
+        """
         return _json(list_actors(db(), current_tenant_id(), args))
 
 
@@ -125,7 +155,14 @@ class ActivityAnalytics(MethodView):
     @blp.arguments(schemas.XapiActivityQuerySchema, location="query")
     @blp.response(200, schemas.XapiActivityListSchema)
     def get(self, args: dict[str, Any]) -> Response:
-        """Aggregated performance by activity (from the rollups)"""
+        """Aggregated performance by activity (from the rollups)
+
+        Per activity: learners, attempts, completions, successes and scores.
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" "$BASE/api/v1/xapi/analytics/activities?min_learners=1&limit=20"
+        ```
+        """
         return _json(list_activities(db(), current_tenant_id(), args))
 
 
@@ -141,7 +178,12 @@ class Credentials(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, schemas.LrsCredentialListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """List the tenant's LRS credentials (keys only)"""
+        """List the tenant's LRS credentials (keys only)
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" "$BASE/api/v1/xapi/credentials"
+        ```
+        """
         query = (select(LrsCredential).where(LrsCredential.tenant_id == current_tenant_id())
                  .order_by(LrsCredential.created_at.desc(), LrsCredential.id))
         rows, total = paginate(db(), query, args["page"], args["limit"])
@@ -152,7 +194,16 @@ class Credentials(MethodView):
     @blp.arguments(schemas.LrsCredentialCreateSchema, required=False)
     @blp.response(201, schemas.LrsCredentialCreatedSchema)
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Create Basic-auth credentials for the standard LRS at /xapi (the secret is shown once)"""
+        """Create Basic-auth credentials for the standard LRS at /xapi (the secret is shown once)
+
+        For xAPI clients and authoring tools that talk to an LRS: use `key` and `secret` as the Basic
+        username and password against `$BASE/xapi/`.
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \\
+          -X POST "$BASE/api/v1/xapi/credentials" -d '{"name": "authoring tool"}'
+        ```
+        """
         credential, secret = create_credential(db(), current_tenant_id(), args["name"])
         db().commit()
         return {**_credential_body(credential), "secret": secret}
@@ -163,7 +214,12 @@ class CredentialById(MethodView):
     @scope("admin")
     @blp.response(200, schemas.LrsCredentialSchema)
     def delete(self, credential_id: str) -> dict[str, Any]:
-        """Revoke LRS credentials; they stop working at once"""
+        """Revoke LRS credentials; they stop working at once
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" -X DELETE "$BASE/api/v1/xapi/credentials/CREDENTIAL_ID"
+        ```
+        """
         credential = db().get(LrsCredential, credential_id)
         if credential is None or credential.tenant_id != current_tenant_id():
             raise ApiError(404, "NOT_FOUND", "Credential not found")
