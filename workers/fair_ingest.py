@@ -69,6 +69,14 @@ def in_flight_clause() -> ColumnElement[bool]:
     return and_(_imports(), or_(Job.status == JobStatus.RUNNING, Job.sent_at.is_not(None)))
 
 
+def position(session: Session, job: Job) -> int | None:
+    """For a queued import: how many of its tenant's imports run before it (oldest first); else None."""
+    if not takes_turns(job) or job.status != JobStatus.QUEUED:
+        return None
+    earlier = or_(Job.created_at < job.created_at, and_(Job.created_at == job.created_at, Job.id < job.id))
+    return session.scalar(select(func.count()).select_from(Job).where(_imports(job.tenant_id), earlier)) or 0
+
+
 def _lock_tenant(session: Session, tenant_id: str) -> None:
     """Serialise the turn decisions of one tenant across processes, until the transaction ends."""
     if session.get_bind().dialect.name == "sqlite":

@@ -82,9 +82,12 @@ def test_a_tenant_with_many_imports_should_not_hold_up_another(app, ingest, make
     b_job = upload(ingest, b, "b.zip")
     # RQ carries one import per tenant; A's others wait in the job table, and say they are queued.
     assert get_queue(INGEST, app.extensions["allure"].redis).job_ids == [a_jobs[0], b_job]
-    assert {ingest.job(a, job_id)["status"] for job_id in a_jobs} == {"queued"}
+    polled = [ingest.job(a, job_id) for job_id in a_jobs]
+    assert [(body["status"], body["position"]) for body in polled] == [("queued", n) for n in range(5)]
+    assert ingest.job(b, b_job)["position"] == 0
     run_jobs()
     assert started_order(app, [*a_jobs, b_job]) == [a_jobs[0], b_job, *a_jobs[1:]]
+    assert ingest.job(a, a_jobs[-1])["position"] is None
 
 
 def test_a_waiting_import_should_stay_queued_when_polled_however_long_it_waits(app, ingest, tenant):
