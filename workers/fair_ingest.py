@@ -82,7 +82,8 @@ def _lock_tenant(session: Session, tenant_id: str) -> None:
     if session.get_bind().dialect.name == "sqlite":
         # SQLite ignores FOR UPDATE; a write first takes the database's write lock, so what
         # this transaction reads next cannot change under it.
-        session.execute(update(Tenant).where(Tenant.id == tenant_id).values(name=Tenant.name))
+        same = {"name": Tenant.name, "updated_at": Tenant.updated_at}  # not even updated_at's onupdate
+        session.execute(update(Tenant).where(Tenant.id == tenant_id).values(same))
     else:
         # NO KEY UPDATE: new job rows referencing the tenant (KEY SHARE) are not held up.
         session.execute(select(Tenant.id).where(Tenant.id == tenant_id).with_for_update(key_share=True))

@@ -9,13 +9,13 @@ from redis import Redis
 from rq.exceptions import NoSuchJobError
 from rq.job import Job as RQJob
 from rq.job import JobStatus as RQStatus
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
 from models.db import session_factory
 from models.jobs import ENQUEUE_PENDING, Job, JobStatus
-from workers.fair_ingest import in_flight_clause, is_waiting
+from workers.fair_ingest import in_flight_clause, is_waiting, takes_turns
 
 log = logging.getLogger(__name__)
 
@@ -32,18 +32,24 @@ def _rq_status(redis: Redis, job_id: str) -> RQStatus | None:
 
 
 def reconcile(session: Session, job: Job, redis: Redis) -> bool:
-    """Fail a row whose RQ job failed or vanished; returns True when the row changed."""
+    """Settle a row whose RQ job failed or vanished; returns True when the row changed."""
     if job.finished or job.error_code == ENQUEUE_PENDING or is_waiting(job):
         return False  # pending and waiting jobs are not in Redis yet, by design (workers.resend, fair_ingest)
-    if not _fail_if_lost(job, _rq_status(redis, job.id)):
+    if not _settle(job, _rq_status(redis, job.id)):
         return False
     session.commit()
     return True
 
 
-def _fail_if_lost(job: Job, rq_status: RQStatus | None) -> bool:
-    if rq_status is None and utcnow() - job.created_at < _GRACE:
+def _settle(job: Job, rq_status: RQStatus | None) -> bool:
+    """Put a lost import that never ran back in line; fail any other lost or dead job."""
+    # A turn-taking import reaches Redis when it is sent, not when it is created.
+    since = job.sent_at if takes_turns(job) and job.sent_at is not None else job.created_at
+    if rq_status is None and utcnow() - since < _GRACE:
         return False
+    if rq_status is None and takes_turns(job) and job.status == JobStatus.QUEUED:
+        job.sent_at = None  # a worker's maintenance sends it again, before its tenant's later imports
+        return True
     if rq_status not in (RQStatus.FAILED, RQStatus.STOPPED, RQStatus.CANCELED, None):
         return False
     job.status = JobStatus.FAILED
@@ -65,16 +71,11 @@ def recover_imports(engine: Engine, redis: Redis) -> int:
     with session_factory(engine)() as session:
         # SKIP LOCKED: each worker's maintenance handles rows the others are not handling.
         jobs = session.scalars(
-            select(Job).where(in_flight_clause(), Job.sent_at < utcnow() - _GRACE)
+            select(Job).where(in_flight_clause(), func.coalesce(Job.sent_at, Job.created_at) < utcnow() - _GRACE)
             .order_by(Job.created_at).limit(_BATCH).with_for_update(skip_locked=True)
         ).all()
         for job in jobs:
-            rq_status = _rq_status(redis, job.id)
-            if job.status == JobStatus.QUEUED and rq_status is None:
-                job.sent_at = None
-                changed += 1
-            else:
-                changed += _fail_if_lost(job, rq_status)
+            changed += _settle(job, _rq_status(redis, job.id))
         session.commit()
     if changed:
         log.info("recovered %d import(s) whose RQ job was lost or dead", changed)

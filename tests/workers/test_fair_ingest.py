@@ -99,14 +99,20 @@ def test_a_waiting_import_should_stay_queued_when_polled_however_long_it_waits(a
     assert row(app, first).sent_at is not None and row(app, waiting).sent_at is None
 
 
-def test_imports_that_redis_lost_should_be_sent_again_in_their_order(app, ingest, tenant, run_jobs):
-    job_ids = [upload(ingest, tenant, f"c{i}.zip") for i in range(3)]
+def test_imports_that_redis_lost_should_be_sent_again_in_their_order(app, ingest, make_tenant, run_jobs):
+    polled, unpolled = make_tenant(name="polled"), make_tenant(name="unpolled")
+    job_ids = {t.tenant_id: [upload(ingest, t, f"c{i}.zip") for i in range(3)] for t in (polled, unpolled)}
     app.extensions["allure"].redis.flushdb()  # a Redis restart without persistence
+    sent = [ids[0] for ids in job_ids.values()]
     with app.extensions["allure"].sessions.begin() as session:
-        session.execute(update(Job).where(Job.id == job_ids[0]).values(sent_at=utcnow() - timedelta(minutes=1)))
-    run_jobs()  # the worker's maintenance finds the lost import, puts it back in line and sends it
-    assert started_order(app, job_ids) == job_ids
-    assert [row(app, job_id).attempts for job_id in job_ids] == [1, 1, 1]
+        session.execute(update(Job).where(Job.id.in_(sent)).values(sent_at=utcnow() - timedelta(minutes=1)))
+    body = ingest.job(polled, sent[0])  # the jobs API notices first: back in line, not failed
+    assert (body["status"], body["error"], body["position"]) == ("queued", None, 0)
+    assert row(app, sent[0]).sent_at is None and row(app, sent[1]).sent_at is not None
+    run_jobs()  # the worker's maintenance finds the other, and sends both again, then the rest in turn
+    for ids in job_ids.values():
+        assert started_order(app, ids) == ids
+        assert [row(app, job_id).attempts for job_id in ids] == [1, 1, 1]
 
 
 def test_several_workers_should_run_one_import_per_tenant_at_a_time(app, ingest, make_tenant, workers):
