@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 
 from redis import Redis
+from rq.job import Job as RQJob
 from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -102,7 +103,9 @@ def _send_next(session: Session, redis: Redis, tenant_id: str, settings: Setting
         ).first()
     if job is not None:
         # Sent before the commit: a row marked sent is in Redis (or Redis lost it: workers.reconcile).
-        send_job(redis, job, INGEST, FUNC, settings.job_timeout_seconds)
+        # Already there when a commit after sending failed, or a caller used send_job itself: sent once.
+        if not RQJob.exists(job.id, connection=redis):
+            send_job(redis, job, INGEST, FUNC, settings.job_timeout_seconds)
         job.sent_at = utcnow()
     session.commit()
     return job.id if job is not None else None

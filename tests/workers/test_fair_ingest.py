@@ -22,6 +22,7 @@ from models.jobs import Job
 from tests.fixtures.corpus import CORPUS
 from tests.workers.sample_jobs import block_key, pid_key
 from tests.workers.test_job_lifecycle import row, wait_for
+from workers import fair_ingest
 from workers.enqueue import record_job, send_job
 from workers.ingest import KIND_INGEST
 from workers.queues import DISPATCH, INGEST, get_queue
@@ -178,3 +179,15 @@ def test_a_work_horse_killed_mid_import_should_retry_it_and_keep_the_turn(app, i
     wait_for(lambda: row(app, waiting).finished, timeout=90, what="the waiting import done")
     assert row(app, killed).status == "succeeded" and row(app, killed).attempts == 2
     assert row(app, waiting).status == "succeeded" and row(app, waiting).started_at >= row(app, killed).finished_at
+
+
+def test_an_import_already_in_redis_should_not_be_sent_twice(app, tenant):
+    # A commit that failed after sending, or code that sent the row itself: the turn finds it in Redis.
+    svc = app.extensions["allure"]
+    with svc.sessions() as session:
+        job, _ = record_job(session, tenant.tenant_id, KIND_INGEST, {})
+        session.commit()
+        send_job(svc.redis, job, INGEST, "tests.workers.sample_jobs.slow", timeout=300)
+        assert fair_ingest.release(session, svc.redis, tenant.tenant_id, svc.settings) == [job.id]
+    assert get_queue(INGEST, svc.redis).job_ids == [job.id]
+    assert row(app, job.id).sent_at is not None
