@@ -36,7 +36,14 @@ class _Turns:
         finally:
             # Here in the worker process, not in the job: a killed work horse ends its turn too.
             if queue.name == INGEST:
-                _hand_on_turn(job.id)
+                self._hand_on_turn(job.id)
+
+    def _hand_on_turn(self, job_id: str) -> None:
+        services = worker_context()
+        try:
+            job_ended(services.engine, self.connection, services.settings, job_id)
+        except Exception:  # the next maintenance hands the turn on
+            log.exception("could not hand on the import turn after job %s", job_id)
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()  # type: ignore[misc]
@@ -51,14 +58,6 @@ class _Turns:
                 task()
             except Exception:  # Redis or the database still away: the next maintenance tries again
                 log.exception("could not %s", name)
-
-
-def _hand_on_turn(job_id: str) -> None:
-    services = worker_context()
-    try:
-        job_ended(services.engine, services.redis, services.settings, job_id)
-    except Exception:  # the next maintenance hands the turn on
-        log.exception("could not hand on the import turn after job %s", job_id)
 
 
 class AllureWorker(_Turns, Worker):
