@@ -118,9 +118,10 @@ def measure_import(path: Path, settings: Settings, tenant_id: str) -> tuple[floa
     from models.jobs import Job
     from models.packages import PackageUpload, upload_prefix
     from pipeline.storage import storage_from_settings
-    from workers.enqueue import record_job, send_job
+    from workers import fair_ingest
+    from workers.enqueue import record_job
     from workers.ingest import KIND_INGEST
-    from workers.queues import INGEST, redis_connection
+    from workers.queues import redis_connection
 
     storage = storage_from_settings(settings)
     upload_id = str(uuid.uuid4())
@@ -136,8 +137,7 @@ def measure_import(path: Path, settings: Settings, tenant_id: str) -> tuple[floa
         job, _ = record_job(session, tenant_id, KIND_INGEST, params)
         job_id = job.id
     with sessions() as session:
-        send_job(redis_connection(settings.redis_connection_url), session.get(Job, job_id), INGEST,
-                 "workers.ingest.run", 3600)  # fmt: skip
+        fair_ingest.release(session, redis_connection(settings.redis_connection_url), tenant_id, settings)
     rss_file = BENCH_DIR / f"rss-{job_id}"
     subprocess.run([sys.executable, "-m", "bench.ingest", "--worker-burst", str(rss_file)], cwd=PROJECT_ROOT,
                    check=True)  # fmt: skip

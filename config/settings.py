@@ -54,6 +54,8 @@ class Settings:
     default_quota_packages: int = 1000
     default_quota_bytes: int = 50 * GiB
     job_timeout_seconds: int = 3600
+    # Imports of one tenant on the RQ `ingest` queue at once; the rest wait for their turn (workers.fair_ingest).
+    ingest_slots_per_tenant: int = 1
     # Package ingestion limits (pipeline.zip_validation.ZipLimits) and publish parallelism.
     zip_max_entries: int = 20_000
     zip_max_uncompressed_bytes: int = 4 * GiB
@@ -126,6 +128,7 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "AC_DEFAULT_QUOTA_PACKAGES": ("default_quota_packages", int),
     "AC_DEFAULT_QUOTA_BYTES": ("default_quota_bytes", int),
     "AC_JOB_TIMEOUT_SECONDS": ("job_timeout_seconds", int),
+    "AC_INGEST_SLOTS_PER_TENANT": ("ingest_slots_per_tenant", int),
     "AC_ZIP_MAX_ENTRIES": ("zip_max_entries", int),
     "AC_ZIP_MAX_UNCOMPRESSED_BYTES": ("zip_max_uncompressed_bytes", int),
     "AC_ZIP_MAX_RATIO": ("zip_max_ratio", float),

@@ -23,12 +23,17 @@ class JobStatus(StrEnum):
 # partial index keeps the workers' periodic look-up from scanning the whole job history.
 ENQUEUE_PENDING = "ENQUEUE_PENDING"
 PENDING_WHERE = text(f"error_code = '{ENQUEUE_PENDING}'")
+# Jobs not yet finished: the few rows the fair ingest queue (workers.fair_ingest) looks at, out of
+# the whole job history, found through a small partial index.
+UNFINISHED_WHERE = text("status IN ('queued', 'running')")
 
 
 class Job(Base):
     __tablename__ = "jobs"
     __table_args__ = (
         Index("ix_jobs_enqueue_pending", "created_at", postgresql_where=PENDING_WHERE, sqlite_where=PENDING_WHERE),
+        Index("ix_jobs_unfinished", "tenant_id", "created_at",
+              postgresql_where=UNFINISHED_WHERE, sqlite_where=UNFINISHED_WHERE),
     )
 
     id: Mapped[str] = mapped_column(UUIDStr, primary_key=True, default=new_id)
@@ -48,6 +53,8 @@ class Job(Base):
     error_details: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # When the row was handed to RQ; an import stays unsent (queued) until its tenant's turn.
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

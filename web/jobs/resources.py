@@ -15,12 +15,14 @@ from web.errors import ApiError
 from web.jobs.schemas import JobListArgsSchema, JobListSchema, JobSchema
 from web.pagination import paginate, pagination_block
 from web.services import db, services
+from workers import fair_ingest
 from workers.reconcile import reconcile
 
 blp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs", description="Background jobs")
 
 
 def job_body(job: Job) -> dict[str, Any]:
+    """The job as clients see it (`position` is that of a queued import among its tenant's)."""
     error = None
     if job.error_code:
         error = {
@@ -34,6 +36,7 @@ def job_body(job: Job) -> dict[str, Any]:
         "status": job.status,
         "stage": job.stage,
         "progress": job.progress,
+        "position": fair_ingest.position(db(), job),
         "error": error,
         "result": job.result or {},
         "created_at": isoformat(job.created_at),

@@ -20,6 +20,12 @@ class JobSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf([s.value for s in JobStatus]))
     stage = fields.String(allow_none=True)
     progress = fields.Integer(required=True)
+    position = fields.Integer(
+        allow_none=True,
+        metadata={"description": "For a queued package import: how many of the tenant's imports run before it "
+                                 "(each tenant's imports take turns, oldest first; 0: it is next). Null otherwise.",
+                  "example": 2},
+    )
     error = fields.Nested(JobErrorSchema, allow_none=True)
     result = fields.Dict(allow_none=True)
     created_at = fields.String(required=True)

@@ -23,9 +23,9 @@ from models.packages import (
 from web.auth import current_tenant_id
 from web.errors import ApiError
 from web.services import db, services, settings
-from workers.enqueue import mark_enqueue_failed, record_job, send_job
+from workers import fair_ingest
+from workers.enqueue import mark_enqueue_failed, record_job
 from workers.ingest import KIND_INGEST
-from workers.queues import INGEST
 from workers.resend import mark_pending, send_cleanup
 
 log = logging.getLogger(__name__)
@@ -84,12 +84,12 @@ def ingest_dedupe_key(storage_path: str) -> str:
     return f"{KIND_INGEST}:{storage_path}"
 
 
-def enqueue(job: Job, created: bool, func: str) -> None:
-    """Send a committed job row to the ingest queue (once)."""
+def enqueue(job: Job, created: bool) -> None:
+    """Give a committed import its tenant's turn if free, else leave it waiting (workers.fair_ingest)."""
     if not created:
         return
     try:
-        send_job(services().redis, job, INGEST, func, settings().job_timeout_seconds)
+        fair_ingest.release(db(), services().redis, job.tenant_id, settings())
     except Exception:
         mark_enqueue_failed(db(), job.id)
         db().commit()
@@ -118,7 +118,7 @@ def start_ingest(upload: PackageUpload, original_filename: str, uploaded_by: str
     }
     job, created = record_job(db(), upload.tenant_id, KIND_INGEST, params, ingest_dedupe_key(upload.storage_path))
     db().commit()
-    enqueue(job, created, "workers.ingest.run")
+    enqueue(job, created)
     return job
 
 
