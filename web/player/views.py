@@ -23,6 +23,7 @@ from config.settings import PROJECT_ROOT
 from models.packages import Package
 from models.sessions import LearnerSession
 from web.errors import ApiError, handle_api_error, request_id
+from web.origins import require_tenant
 from web.player import activity_tree, commit_check, commits, runtime, tokens, xapi_report
 from web.player.package_info import PackageInfo, load
 from web.player.tokens import Claims, TokenError
@@ -58,7 +59,7 @@ def _refusal(err: ApiError) -> Response:
     return handle_api_error(err)
 
 
-def _token_error(err: TokenError) -> ApiError:
+def token_error(err: TokenError) -> ApiError:
     status = 410 if err.code == "LAUNCH_TOKEN_EXPIRED" else 403
     return ApiError(status, err.code, err.message)
 
@@ -70,7 +71,8 @@ def launch(token: str) -> Response:
     try:
         claims = tokens.verify(secret, token, tokens.LAUNCH)
     except TokenError as err:
-        raise _token_error(err) from None
+        raise token_error(err) from None
+    require_tenant(claims.tenant_id)
     learner = _attempt_session(claims)
     if not _claim_once(claims):
         raise ApiError(403, "LAUNCH_TOKEN_USED", "This launch link has already been used; ask for a new one.")
@@ -107,7 +109,7 @@ def player_redirect(learner: LearnerSession, *, cookie: bool = True, mode: str =
 
 def _cookie(response: Response, name: str, value: str, path: str) -> None:
     response.set_cookie(name, value, max_age=int(tokens.PLAYER_TTL.total_seconds()), path=path, httponly=True,
-                        samesite="Lax", secure=settings().public_base_url.startswith("https"))  # fmt: skip
+                        samesite="Lax", secure=settings().content_origins.startswith("https"))  # fmt: skip
 
 
 def _claim_once(claims: Claims) -> bool:
@@ -130,7 +132,8 @@ def _player_claims(session_id: str) -> Claims:
     try:
         claims = tokens.verify(settings().secret_key, key, tokens.PLAYER)
     except TokenError as err:
-        raise _token_error(err) from None
+        raise token_error(err) from None
+    require_tenant(claims.tenant_id)
     if claims.session_id != session_id:
         raise ApiError(403, "LAUNCH_TOKEN_INVALID", "The launch credential is not valid for this session.")
     return claims
@@ -153,7 +156,13 @@ def player_page(session_id: str) -> Response:
     config = player_config(learner, package, key, claims.mode)
     response = make_response(render_template("player.html", title=package.title, config=config))
     response.headers.update(SECURITY_HEADERS)
+    response.headers["Content-Security-Policy"] = frame_ancestors(settings().player_frame_ancestors.split())
     return response
+
+
+def frame_ancestors(sources: list[str]) -> str:
+    """The player page's CSP: who may frame it (itself, plus the given CSP source expressions)."""
+    return " ".join(["frame-ancestors", "'self'", *sources])
 
 
 def player_config(learner: LearnerSession, package: PackageInfo, key: str,
