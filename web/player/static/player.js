@@ -627,10 +627,16 @@
       });
   }
 
-  window.AllurePlayer = {
+  // What the page shows the outside (tests, and the content, which shares this origin): where the learner
+  // is and the navigation the learner could click, never the delivery's CMI or its credentialed URLs.
+  window.AllurePlayer = Object.freeze({
     navigate: navigate,
-    state: state,
-    api: api
-  };
+    state: Object.freeze({
+      get current() { return state.current; },
+      get ended() { return state.ended; },
+      get validity() { return state.validity; },
+      get delivery() { return state.delivery ? { item: state.delivery.item } : null; }
+    })
+  });
   start();
 })();
