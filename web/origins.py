@@ -144,6 +144,9 @@ def frame_guard(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    parse_template(app.extensions["allure"].settings.content_origins)  # a bad template stops the start
+    cfg = app.extensions["allure"].settings
+    content = parse_template(cfg.content_origins)  # a bad template stops the start
+    if content.tenant_of(urlsplit(cfg.public_base_url).netloc) is not None:
+        raise ValueError(f"PUBLIC_BASE_URL {cfg.public_base_url!r} is a content origin of {cfg.content_origins!r}")
     app.before_request(route_by_host)
     app.after_request(frame_guard)

@@ -47,6 +47,11 @@ class TestTemplate:
         with pytest.raises(ValueError):
             create_app(settings.with_overrides(content_origin_template=template))
 
+    def test_an_api_origin_inside_the_content_origins_stops_the_start(self, settings):
+        with pytest.raises(ValueError, match="PUBLIC_BASE_URL"):
+            create_app(settings.with_overrides(content_origin_template="https://t-{tenant}.example.com",
+                                               public_base_url="https://t-api.example.com"))  # fmt: skip
+
 
 class TestContentOriginRefusesTheApi:
     @pytest.mark.parametrize("path", ["/api/v1/packages", "/api/health", "/api/docs/openapi.json", "/xapi/about",
