@@ -17,6 +17,7 @@ where an operator's or a partner's credentials live:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -30,6 +31,8 @@ PLACEHOLDER = "{tenant}"
 _MARKER = "tenantplaceholder0"
 CONTENT_AREAS = frozenset({"player", "content"})
 _LABEL = r"(?P<tenant>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)"
+Mover = Callable[[str], "str | Response"]
+_MOVERS: dict[str, Mover] = {}
 _NO_FRAMING = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
 
 
@@ -117,22 +120,24 @@ def route_by_host() -> Response | None:
     return None
 
 
+def moves_to_content_origin(endpoint: str) -> Callable[[Mover], Mover]:
+    """Register how a link-shaped content route opened on the API origin finds its tenant.
+
+    The function gets the route's `token` and answers the tenant id (the request is redirected
+    to that tenant's content origin), a refusal response, or raises an ApiError.
+    """
+
+    def register(mover: Mover) -> Mover:
+        _MOVERS[endpoint] = mover
+        return mover
+
+    return register
+
+
 def _moved_link() -> str | Response | None:
     """The tenant of a launch link or dispatch player URL opened on the API origin, or why it cannot open."""
-    token = str((request.view_args or {}).get("token", ""))
-    if request.endpoint == "player.launch":
-        from web.player.tokens import LAUNCH, TokenError, verify
-        from web.player.views import token_error
-
-        try:
-            return verify(settings().secret_key, token, LAUNCH).tenant_id
-        except TokenError as err:
-            raise token_error(err) from None
-    if request.endpoint == "dispatch_player.dispatch_player":
-        from web.dispatches.launch import dispatch_tenant
-
-        return dispatch_tenant(token)
-    return None
+    mover = _MOVERS.get(request.endpoint or "")
+    return mover(str((request.view_args or {}).get("token", ""))) if mover else None
 
 
 def frame_guard(response: Response) -> Response:

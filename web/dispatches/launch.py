@@ -28,7 +28,7 @@ from web.dispatches.refusals import Refusal
 from web.dispatches.service import keyring
 from web.dispatches.tokens import TokenError, verify_token
 from web.errors import ApiError
-from web.origins import content_tenant, require_tenant
+from web.origins import content_tenant, moves_to_content_origin, require_tenant
 from web.player import tokens as player_tokens
 from web.player.package_info import load
 from web.player.views import SECURITY_HEADERS, frame_ancestors, player_config
@@ -96,6 +96,7 @@ def framing_sources(allowed_domains: list[str] | None) -> list[str]:
     return [f"{domain}:*" for domain in allowed_domains if ":" not in domain]
 
 
+@moves_to_content_origin("dispatch_player.dispatch_player")
 def dispatch_tenant(token: str) -> str | Response:
     """The tenant of the dispatch a token names, or the refusal page of a token that names none."""
     try:

@@ -23,7 +23,7 @@ from config.settings import PROJECT_ROOT
 from models.packages import Package
 from models.sessions import LearnerSession
 from web.errors import ApiError, handle_api_error, request_id
-from web.origins import require_tenant
+from web.origins import moves_to_content_origin, require_tenant
 from web.player import activity_tree, commit_check, commits, runtime, tokens, xapi_report
 from web.player.package_info import PackageInfo, load
 from web.player.tokens import Claims, TokenError
@@ -59,7 +59,7 @@ def _refusal(err: ApiError) -> Response:
     return handle_api_error(err)
 
 
-def token_error(err: TokenError) -> ApiError:
+def _token_error(err: TokenError) -> ApiError:
     status = 410 if err.code == "LAUNCH_TOKEN_EXPIRED" else 403
     return ApiError(status, err.code, err.message)
 
@@ -71,7 +71,7 @@ def launch(token: str) -> Response:
     try:
         claims = tokens.verify(secret, token, tokens.LAUNCH)
     except TokenError as err:
-        raise token_error(err) from None
+        raise _token_error(err) from None
     require_tenant(claims.tenant_id)
     learner = _attempt_session(claims)
     if not _claim_once(claims):
@@ -83,6 +83,15 @@ def launch(token: str) -> Response:
         xapi_report.note(db(), launched, learner.tenant_id)
         xapi_report.commit(db(), services().redis)
     return player_redirect(learner, mode=claims.mode)
+
+
+@moves_to_content_origin("player.launch")
+def launch_tenant(token: str) -> str:
+    """The tenant of a launch link opened on the API origin (a forged or expired one is refused there)."""
+    try:
+        return tokens.verify(settings().secret_key, token, tokens.LAUNCH).tenant_id
+    except TokenError as err:
+        raise _token_error(err) from None
 
 
 def player_redirect(learner: LearnerSession, *, cookie: bool = True, mode: str = tokens.NORMAL) -> Response:
@@ -132,7 +141,7 @@ def _player_claims(session_id: str) -> Claims:
     try:
         claims = tokens.verify(settings().secret_key, key, tokens.PLAYER)
     except TokenError as err:
-        raise token_error(err) from None
+        raise _token_error(err) from None
     require_tenant(claims.tenant_id)
     if claims.session_id != session_id:
         raise ApiError(403, "LAUNCH_TOKEN_INVALID", "The launch credential is not valid for this session.")
