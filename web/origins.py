@@ -33,7 +33,7 @@ CONTENT_AREAS = frozenset({"player", "content"})
 _LABEL = r"(?P<tenant>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)"
 Mover = Callable[[str], "str | Response"]
 _MOVERS: dict[str, Mover] = {}
-_NO_FRAMING = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
+NO_FRAMING = "frame-ancestors 'none'"
 
 
 @dataclass(frozen=True)
@@ -143,8 +143,12 @@ def _moved_link() -> str | Response | None:
 def frame_guard(response: Response) -> Response:
     """after_request: nothing of the API origin may be framed by anyone."""
     if content_tenant() is None:
-        for name, value in _NO_FRAMING.items():
-            response.headers.setdefault(name, value)
+        response.headers["X-Frame-Options"] = "DENY"
+        policy = response.headers.get("Content-Security-Policy")
+        if not policy:
+            response.headers["Content-Security-Policy"] = NO_FRAMING
+        elif "frame-ancestors" not in policy:
+            response.headers["Content-Security-Policy"] = f"{policy}; {NO_FRAMING}"
     return response
 
 

@@ -104,6 +104,9 @@ class TestApiOriginRefusesThePlayer:
         assert moved.headers["Location"] == f"{dispatch['launch_url']}?learner_id=l1"
         forged = client.get("/player/dispatch/forged.token.here", headers={"Accept": "application/json"})
         assert (forged.status_code, forged.json["error"]["code"]) == (403, "DISPATCH_TOKEN_INVALID")
+        page = client.get("/player/dispatch/forged.token.here", headers=HTML)  # the refusal page keeps its own CSP
+        assert page.headers["Content-Security-Policy"] == (
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
 
 
 class TestTenantsAreSeparated:
