@@ -3,8 +3,8 @@
 A browser keeps the operator's Basic credentials and would send them with any request to this
 origin, including one a page of another site (course content above all) makes. So the dashboard
 answers only requests the browser says come from itself or from the operator's own hand
-(`Sec-Fetch-Site: same-origin` or `none`, and no foreign `Origin`), before looking at credentials.
-Clients that send no `Sec-Fetch-Site` (curl, older browsers) are judged by `Origin` alone.
+(`Sec-Fetch-Site: same-origin` or `none`), before looking at credentials. Clients that send no
+`Sec-Fetch-Site` (curl, older browsers) are refused when they send an `Origin` of another host.
 """
 
 from __future__ import annotations
