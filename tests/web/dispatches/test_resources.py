@@ -245,6 +245,8 @@ class TestGenerateAndZip:
             config = archive.read("dispatch-config.js").decode()
             manifest = archive.read("imsmanifest.xml").decode()
         assert json.dumps(dispatch["launch_url"]) in config
+        # The launcher listens to the tenant's content origin, where the dispatch player runs.
+        assert f'"serviceOrigin": "http://t-{tenant.tenant_id}.localhost:{settings.port}"' in config
         assert "<title>Safety 101</title>" in manifest
         stored = app.extensions["allure"].storage.stat(job["result"]["storage_key"])
         assert stored.size == len(response.data) == job["result"]["size_bytes"]
