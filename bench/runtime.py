@@ -105,6 +105,7 @@ def wait_healthy(base: str, timeout: float = 60) -> None:
 class Learner:
     commit_path: str
     content_path: str
+    host: str  # the Host of the tenant's content origin, where the player and content answer
 
 
 def set_up_learners(base: str, tenant_id: str, key: str, count: int) -> list[Learner]:
@@ -127,12 +128,16 @@ def set_up_learners(base: str, tenant_id: str, key: str, count: int) -> list[Lea
     for index in range(count):
         opened = api.post(base + "/api/v1/sessions", json={"package_id": package_id, "user_id": f"bench-{index}"},
                           timeout=10).json()  # fmt: skip
+        # The launch link is on the tenant's content origin (t-{tenant}.localhost), which `requests` may not
+        # resolve: talk to the server's address with that Host, as a browser resolving it to loopback would.
+        launch = urlsplit(opened["launch_url"])
         browser = requests.Session()
-        page_path = browser.get(opened["launch_url"], allow_redirects=False, timeout=10).headers["Location"]
+        browser.headers["Host"] = launch.netloc
+        page_path = browser.get(base + launch.path, allow_redirects=False, timeout=10).headers["Location"]
         page = browser.get(base + page_path, timeout=10).text
         config = json.loads(re.search(r'id="player-config">(.*?)</script>', page, re.S).group(1))
         delivery = browser.post(base + config["runtime"]["deliver"], json={"item": config["resume"]}, timeout=10)
-        learners.append(Learner(delivery.json()["commit_url"], config["content"] + CONTENT_FILE))
+        learners.append(Learner(delivery.json()["commit_url"], config["content"] + CONTENT_FILE, launch.netloc))
     return learners
 
 
@@ -163,8 +168,8 @@ def commit_body(sequence: int) -> bytes:
 
 
 async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, method: str, path: str,
-                   body: bytes | None) -> int:  # fmt: skip
-    head = f"{method} {path} HTTP/1.1\r\nHost: bench\r\nConnection: keep-alive\r\n"
+                   body: bytes | None, host: str) -> int:  # fmt: skip
+    head = f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: keep-alive\r\n"
     if body is not None:
         head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
     writer.write(head.encode() + b"\r\n" + (body or b""))
@@ -194,7 +199,8 @@ class _Window:
     errors: list[int]
 
 
-async def _client(host: str, port: int, make: object, window: _Window, pace: float | None) -> None:
+async def _client(host: str, port: int, make: object, window: _Window, pace: float | None,
+                  host_header: str) -> None:  # fmt: skip
     reader, writer = await asyncio.open_connection(host, port)
     sequence = 0
     # Paced learners start spread over one period, then send once per period.
@@ -208,12 +214,12 @@ async def _client(host: str, port: int, make: object, window: _Window, pace: flo
             method, path, body = make(sequence)  # type: ignore[operator]
             started = time.perf_counter()
             try:
-                status = await _request(reader, writer, method, path, body)
+                status = await _request(reader, writer, method, path, body, host_header)
             except (ConnectionError, asyncio.IncompleteReadError):
                 # gunicorn recycles workers (max_requests) and closes idle connections: reconnect, resend.
                 writer.close()
                 reader, writer = await asyncio.open_connection(host, port)
-                status = await _request(reader, writer, method, path, body)
+                status = await _request(reader, writer, method, path, body, host_header)
             if window.measured_from <= time.monotonic() <= window.deadline:
                 window.latencies.append(time.perf_counter() - started)
                 if status >= 400:
@@ -237,7 +243,7 @@ class Result:
 
 
 def run_load(label: str, base: str, makers: list[object], seconds: float, pace: float | None = None,
-             ramp_up: float = 0.0) -> Result:  # fmt: skip
+             ramp_up: float = 0.0, host: str = "bench") -> Result:  # fmt: skip
     """Each maker drives one keep-alive connection: back to back, or once per `pace` seconds.
 
     The first `ramp_up` seconds (connections opening, each learner's first commit in a
@@ -248,7 +254,7 @@ def run_load(label: str, base: str, makers: list[object], seconds: float, pace: 
     async def main() -> _Window:
         started = time.monotonic()
         window = _Window(started + ramp_up, started + ramp_up + seconds, [], [])
-        await asyncio.gather(*(_client(url.hostname, url.port, make, window, pace) for make in makers))
+        await asyncio.gather(*(_client(url.hostname, url.port, make, window, pace, host) for make in makers))
         return window
 
     window = asyncio.run(main())
@@ -360,14 +366,15 @@ def measure_commits(base: str, learners: list[Learner], args: argparse.Namespace
 
     # Each phase on freshly started workers: gunicorn recycles a worker after ~5,000 requests
     # (max_requests), and a phase straddling that would measure worker boots, not the endpoint.
+    host = learners[0].host
     fresh_workers(web, base)
     paced = run_load(f"commits, {len(learners)} learners every {args.pace:g} s", base,
-                     [committer(i) for i in range(len(learners))], args.seconds, args.pace, RAMP_UP)  # fmt: skip
+                     [committer(i) for i in range(len(learners))], args.seconds, args.pace, RAMP_UP, host)  # fmt: skip
     fresh_workers(web, base)
-    ceiling = run_load(f"no-op JSON endpoint, {len(learners)} clients", base, noop, args.seconds, None, RAMP_UP)
+    ceiling = run_load(f"no-op JSON endpoint, {len(learners)} clients", base, noop, args.seconds, None, RAMP_UP, host)
     fresh_workers(web, base)
     result = run_load(f"commits, {len(learners)} learners back to back", base,
-                      [committer(i) for i in range(len(learners))], args.seconds, None, RAMP_UP)  # fmt: skip
+                      [committer(i) for i in range(len(learners))], args.seconds, None, RAMP_UP, host)  # fmt: skip
     return result, ceiling, paced
 
 
@@ -382,7 +389,7 @@ def measure_content(base: str, learners: list[Learner], args: argparse.Namespace
     clients = learners[: args.content_clients]
     fetch = [lambda _s, lr=lr: ("GET", lr.content_path, None) for lr in clients]
     fresh_workers(processes[0], base)
-    app = run_load(f"content route, {len(clients)} clients", base, fetch, args.seconds, None, RAMP_UP)
+    app = run_load(f"content route, {len(clients)} clients", base, fetch, args.seconds, None, RAMP_UP, clients[0].host)
     plain = run_load(f"static file server, {len(clients)} clients", f"http://127.0.0.1:{static_port}",
                      [lambda _s: ("GET", "/" + CONTENT_FILE, None) for _ in clients], args.seconds, None,
                      RAMP_UP)  # fmt: skip

@@ -36,6 +36,11 @@ class Settings:
     # Where browsers reach storage for presigned PUTs, when it differs from s3_endpoint.
     s3_public_endpoint: str = ""
     public_base_url: str = "http://127.0.0.1:3000"
+    # Each tenant's player and package content live on an origin of their own, never the API's:
+    # a URL template with `{tenant}` in its first host label. Empty: `http://t-{tenant}.localhost:PORT`.
+    content_origin_template: str = ""
+    # CSP source expressions that may frame the player of a plain (non-dispatch) session, besides itself.
+    player_frame_ancestors: str = ""
     port: int = 3000
     web_concurrency: int = 0
     web_threads: int = 4
@@ -70,6 +75,11 @@ class Settings:
     def embedded(self) -> bool:
         """True when no external database is configured (the one-machine default)."""
         return not self.database_url.startswith("postgresql")
+
+    @property
+    def content_origins(self) -> str:
+        """The content origin template in force (the embedded default follows PORT)."""
+        return self.content_origin_template or f"http://t-{{tenant}}.localhost:{self.port}"
 
     @property
     def embedded_s3_endpoint_file(self) -> Path:
@@ -113,6 +123,8 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "S3_SECURE": ("s3_secure", bool),
     "S3_PUBLIC_ENDPOINT": ("s3_public_endpoint", str),
     "PUBLIC_BASE_URL": ("public_base_url", str),
+    "AC_CONTENT_ORIGIN_TEMPLATE": ("content_origin_template", str),
+    "AC_PLAYER_FRAME_ANCESTORS": ("player_frame_ancestors", str),
     "PORT": ("port", int),
     "WEB_CONCURRENCY": ("web_concurrency", int),
     "AC_WEB_THREADS": ("web_threads", int),
@@ -198,6 +210,10 @@ def child_environment(settings: Settings) -> dict[str, str]:
         "PORT": str(settings.port),
         "SECRET_KEY": settings.secret_key,
     }
+    if settings.content_origin_template:
+        env["AC_CONTENT_ORIGIN_TEMPLATE"] = settings.content_origin_template
+    if settings.player_frame_ancestors:
+        env["AC_PLAYER_FRAME_ANCESTORS"] = settings.player_frame_ancestors
     if settings.s3_public_endpoint:
         env["S3_PUBLIC_ENDPOINT"] = settings.s3_public_endpoint
     return env

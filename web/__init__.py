@@ -12,7 +12,7 @@ from flask_migrate import Migrate
 import models
 from config.settings import Settings, load_settings
 from models.migrations_support import MigrationTarget
-from web import admin, auth, cli, errors, inputs, ratelimit, services
+from web import admin, auth, cli, errors, inputs, origins, ratelimit, services
 from web.api import API_CONFIG, api, spec_options
 from web.routes import MODULES, PLAIN_MODULES
 
@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     svc = services.init_app(app, settings)
     errors.init_app(app)
+    origins.init_app(app)  # first: a request on the wrong kind of origin goes no further
     app.before_request(_skip_unrouted(auth._before_request))
     app.before_request(ratelimit.enforce)
     ratelimit.init_app(app, settings)

@@ -1,8 +1,16 @@
-"""rq-dashboard at `/admin/rq`, for operators holding an admin key of an operator tenant."""
+"""rq-dashboard at `/admin/rq`, for operators holding an admin key of an operator tenant.
+
+A browser keeps the operator's Basic credentials and would send them with any request to this
+origin, including one a page of another site (course content above all) makes. So the dashboard
+answers only requests the browser says come from itself or from the operator's own hand
+(`Sec-Fetch-Site: same-origin` or `none`), before looking at credentials. Clients that send no
+`Sec-Fetch-Site` (curl, older browsers) are refused when they send an `Origin` of another host.
+"""
 
 from __future__ import annotations
 
 import base64
+from urllib.parse import urlsplit
 
 import rq_dashboard
 from flask import Flask, Response, request
@@ -38,7 +46,19 @@ def _is_operator(secret: str | None) -> bool:
     return bool(tenant and tenant.is_operator)
 
 
+def _cross_site() -> bool:
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site not in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    # Compared by host: behind a TLS-terminating proxy this process may see http for https.
+    return origin is not None and urlsplit(origin).netloc.lower() != request.host.lower()
+
+
 def _guard() -> Response | None:
+    if _cross_site():
+        return Response("The dashboard answers only its own pages; open it directly.", 403,
+                        {"Content-Type": "text/plain", "Cache-Control": "no-store"})  # fmt: skip
     if _is_operator(_credential()):
         return None
     return Response(

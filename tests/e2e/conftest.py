@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -106,5 +105,6 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def player_config(page: Page) -> dict[str, Any]:
-    return json.loads(page.locator("#player-config").text_content() or "{}")
+def scorm_runtime(page: Page) -> str:
+    """Which SCORM API the player page offers its content ("2004", "1.2" or "")."""
+    return page.evaluate("window.API_1484_11 ? '2004' : window.API ? '1.2' : ''")

@@ -15,6 +15,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from playwright.sync_api import Frame, FrameLocator, Page
@@ -71,8 +72,12 @@ class TestRegistrationLimitLive:
     def test_dispatch_50_concurrent_first_launches_limit_10_admits_exactly_10(self, live_api: LiveApi):
         package_id = live_api.import_package(GOLF_12)
         dispatch = create_dispatch(live_api, package_id, registration_limit=10, allowed_domains=["*.partner.com"])
-        url = f"{live_api.base_url}/player/dispatch/{dispatch['token']}"
-        headers = {"Referer": "https://lms.partner.com/course/view.php", "Accept": "application/json"}
+        # The dispatch player is on the tenant's content origin, which `requests` may not resolve (*.localhost):
+        # the server's address with that Host, as a browser resolving it to loopback would send.
+        launch = urlsplit(dispatch["launch_url"])
+        url = f"{live_api.base_url}{launch.path}"
+        headers = {"Referer": "https://lms.partner.com/course/view.php", "Accept": "application/json",
+                   "Host": launch.netloc}  # fmt: skip
 
         def first_launch(index: int) -> int:
             params = {"learner_id": f"partner-learner-{index}", "learner_name": f"Learner {index}"}
@@ -117,12 +122,14 @@ class TestDispatchInsideAnotherLms:
         self, live_api: LiveApi, make_tenant: Any, page: Page, tmp_path: Path
     ):
         provider = live_api
+        partner = LiveApi(provider.base_url, make_tenant(name="Partner LMS"))
         course_id = provider.import_package(GOLF_12)
-        dispatch = create_dispatch(provider, course_id, registration_limit=5, allowed_domains=["127.0.0.1"])
+        # B's content (the stub) runs on B's content origin: the dispatch allows that host alone.
+        partner_host = f"t-{partner.tenant.tenant_id}.localhost"
+        dispatch = create_dispatch(provider, course_id, registration_limit=5, allowed_domains=[partner_host])
         stub_zip = dispatch_zip(provider, dispatch["id"], tmp_path / "golf-dispatch.zip")
 
         # Tenant B imports the stub as an ordinary SCORM 1.2 package.
-        partner = LiveApi(provider.base_url, make_tenant(name="Partner LMS"))
         stub_id = partner.import_package(stub_zip)
         stub_package = partner.call("GET", f"/api/v1/packages/{stub_id}").json()
         assert stub_package["version"] == "1.2"
@@ -138,7 +145,9 @@ class TestDispatchInsideAnotherLms:
         player.wait_for_function("() => window.API && window.API.isInitialized()", timeout=20_000)
         assert player.evaluate("() => window.API.LMSGetValue('cmi.core.student_id')") == "partner-learner-7"
         assert player.evaluate("() => window.API.LMSGetValue('cmi.core.student_name')") == "Roe, Rick"
-        assert player.evaluate("() => window.AllureDispatchBridge.state().peerOrigin") == provider.base_url
+        peer = urlsplit(opened["launch_url"])
+        assert player.evaluate("() => window.AllureDispatchBridge.state().peerOrigin") == f"http://{peer.netloc}"
+        assert player.url.startswith(f"http://t-{provider.tenant.tenant_id}.localhost:")  # A's content origin
         sessions = wait_until(lambda: dispatch_sessions(provider, course_id), lambda s: len(s) == 1)
         provider_session = sessions[0]["id"]
         assert sessions[0]["dispatch_id"] == dispatch["id"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import FrameLocator, Page
 
-from tests.e2e.conftest import LiveApi, player_config
+from tests.e2e.conftest import LiveApi, scorm_runtime
 from tests.fixtures.player import GOLF_12, GOLF_2004
 
 SCO = "#sco-frame"
@@ -96,7 +96,7 @@ class TestGolfScorm2004:
         session_id = opened["session"]["id"]
         page.goto(opened["launch_url"])
         wait_initialized(page, self.API)
-        assert player_config(page)["edition"] == "2004"
+        assert scorm_runtime(page) == "2004"
         assert page.evaluate("() => window.API_1484_11.GetValue('cmi.entry')") == "ab-initio"
         assert page.evaluate("() => window.API_1484_11.GetValue('cmi.learner_id')") == "learner-e2e"
 

@@ -28,9 +28,10 @@ from web.dispatches.refusals import Refusal
 from web.dispatches.service import keyring
 from web.dispatches.tokens import TokenError, verify_token
 from web.errors import ApiError
+from web.origins import content_tenant, moves_to_content_origin, require_tenant
 from web.player import tokens as player_tokens
 from web.player.package_info import load
-from web.player.views import SECURITY_HEADERS, player_config
+from web.player.views import SECURITY_HEADERS, frame_ancestors, player_config
 from web.services import db, settings
 from web.sessions.service import open_session
 
@@ -81,7 +82,27 @@ def dispatch_player(token: str) -> Response:
     )
     response = make_response(html)
     response.headers.update(SECURITY_HEADERS)
+    response.headers["Content-Security-Policy"] = frame_ancestors(framing_sources(launch.dispatch.allowed_domains))
     return response
+
+
+def framing_sources(allowed_domains: list[str] | None) -> list[str]:
+    """CSP sources for the dispatch's allowed domains, any port and scheme of this page's (empty list: anyone).
+
+    Ports are not part of an allowed domain; IPv6 literals cannot be written in CSP, so they are left out.
+    """
+    if not allowed_domains:
+        return ["*"]
+    return [f"{domain}:*" for domain in allowed_domains if ":" not in domain]
+
+
+@moves_to_content_origin("dispatch_player.dispatch_player")
+def dispatch_tenant(token: str) -> str | Response:
+    """The tenant of the dispatch a token names, or the refusal page of a token that names none."""
+    try:
+        return _dispatch_for(token).tenant_id
+    except Refusal as refusal:
+        return refusals.respond(refusal)
 
 
 def admit(token: str) -> Launch:
@@ -92,6 +113,8 @@ def admit(token: str) -> Launch:
             origin, learner, limit.
     """
     dispatch = _dispatch_for(token)
+    if content_tenant() != dispatch.tenant_id:
+        raise refusals.not_found()  # only on its tenant's content origin
     _refuse_unusable(dispatch)
     origin = check_origin(request.headers.get("Origin"), request.headers.get("Referer"), dispatch.allowed_domains)
     if not origin.allowed:
@@ -120,6 +143,7 @@ def session_status(session_id: str) -> Response:
         claims = player_tokens.verify(settings().secret_key, request.args.get("k"), player_tokens.PLAYER)
     except player_tokens.TokenError as err:
         raise ApiError(403, err.code, err.message) from None
+    require_tenant(claims.tenant_id)
     learner = db().get(LearnerSession, session_id)
     if claims.session_id != session_id or learner is None or learner.dispatch_id is None:
         raise ApiError(404, "SESSION_NOT_FOUND", "Session not found")

@@ -26,7 +26,14 @@ from web.dispatches.schemas import (
     DispatchListSchema,
     DispatchRevokedSchema,
 )
-from web.dispatches.service import base_url, dispatch_token, full_body, get_dispatch, summary_body
+from web.dispatches.service import (
+    base_url,
+    dispatch_token,
+    full_body,
+    get_dispatch,
+    player_base_url,
+    summary_body,
+)
 from web.errors import ApiError
 from web.pagination import paginate, pagination_block
 from web.services import db, services, settings
@@ -169,7 +176,7 @@ def _queue_build(dispatch: Dispatch) -> Job:
     params = {
         "dispatch_id": dispatch.id,
         "title": package.title or dispatch.name,
-        "launch_base_url": base_url(cfg),
+        "launch_base_url": player_base_url(dispatch, cfg),
         "token": dispatch_token(dispatch, cfg),
     }
     job, _created = record_job(db(), dispatch.tenant_id, JOB_KIND, params)

@@ -11,6 +11,7 @@ from config.settings import Settings
 from models.base import isoformat
 from models.dispatches import Dispatch
 from web.dispatches.tokens import Keyring, issue_token, keyring_from_settings
+from web.origins import parse_template
 
 LAUNCH_PATH = "/player/dispatch/"
 
@@ -39,8 +40,13 @@ def base_url(settings: Settings) -> str:
     return settings.public_base_url.rstrip("/")
 
 
-def launch_url(token: str, settings: Settings) -> str:
-    return f"{base_url(settings)}{LAUNCH_PATH}{token}"
+def player_base_url(dispatch: Dispatch, settings: Settings) -> str:
+    """Where the dispatch's player lives: its tenant's content origin (the ZIP's launcher frames it)."""
+    return parse_template(settings.content_origins).origin(dispatch.tenant_id)
+
+
+def launch_url(dispatch: Dispatch, token: str, settings: Settings) -> str:
+    return f"{player_base_url(dispatch, settings)}{LAUNCH_PATH}{token}"
 
 
 def summary_body(dispatch: Dispatch) -> dict[str, Any]:
@@ -64,7 +70,7 @@ def summary_body(dispatch: Dispatch) -> dict[str, Any]:
 def full_body(dispatch: Dispatch, settings: Settings) -> dict[str, Any]:
     """A dispatch with its token and launch URL."""
     token = dispatch_token(dispatch, settings)
-    return {**summary_body(dispatch), "token": token, "launch_url": launch_url(token, settings)}
+    return {**summary_body(dispatch), "token": token, "launch_url": launch_url(dispatch, token, settings)}
 
 
 def get_dispatch(session: Session, dispatch_id: str, tenant_id: str | None = None) -> Dispatch | None:

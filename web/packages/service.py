@@ -22,6 +22,7 @@ from models.packages import (
 )
 from web.auth import current_tenant_id
 from web.errors import ApiError
+from web.origins import content_origin
 from web.services import db, services, settings
 from workers import fair_ingest
 from workers.enqueue import mark_enqueue_failed, record_job
@@ -139,10 +140,10 @@ def is_upload_key(storage_path: str) -> bool:
 
 
 def content_url(package_id: str, version: int | None, path: str | None) -> str | None:
-    """`{base}/content/{package}/v{n}/{path}`: the player's same-origin content route."""
+    """`{tenant's content origin}/content/{package}/v{n}/{path}`: the player's same-origin content route."""
     if version is None or not path:
         return None
-    return f"{settings().public_base_url.rstrip('/')}{CONTENT_PREFIX}/{package_id}/v{version}/{path}"
+    return f"{content_origin(current_tenant_id())}{CONTENT_PREFIX}/{package_id}/v{version}/{path}"
 
 
 def summary(package: Package) -> dict[str, Any]:

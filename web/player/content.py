@@ -12,7 +12,7 @@ the tag is derived from the version and the file's size: no storage round
 trip for a 304), byte ranges for video, private caching and `nosniff`. Small
 files are kept in a per-process memory cache; large ones stream from storage.
 Directories are never listed; unknown files are 404; a missing or wrong
-credential is 403.
+credential is 403. Files answer only on their tenant's content origin (`web.origins`).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from flask import Blueprint, Response, request
 
 from pipeline.errors import ObjectNotFound, StorageError
 from web.errors import ApiError
+from web.origins import require_tenant
 from web.player import file_cache, tokens
 from web.player.package_info import PackageInfo, load
 from web.player.tokens import Claims, TokenError
@@ -64,6 +65,7 @@ def by_cookie(package_id: str, version: str, path: str) -> Response:
 
 
 def _serve(package_id: str, version: int, claims: Claims, path: str) -> Response:
+    require_tenant(claims.tenant_id)  # another tenant's content never answers on this tenant's origin
     package = load(db(), package_id, version)
     if package is None or package.tenant_id != claims.tenant_id:
         raise ApiError(404, "NOT_FOUND", "Resource not found")

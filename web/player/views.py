@@ -23,6 +23,7 @@ from config.settings import PROJECT_ROOT
 from models.packages import Package
 from models.sessions import LearnerSession
 from web.errors import ApiError, handle_api_error, request_id
+from web.origins import moves_to_content_origin, require_tenant
 from web.player import activity_tree, commit_check, commits, runtime, tokens, xapi_report
 from web.player.package_info import PackageInfo, load
 from web.player.tokens import Claims, TokenError
@@ -71,6 +72,7 @@ def launch(token: str) -> Response:
         claims = tokens.verify(secret, token, tokens.LAUNCH)
     except TokenError as err:
         raise _token_error(err) from None
+    require_tenant(claims.tenant_id)
     learner = _attempt_session(claims)
     if not _claim_once(claims):
         raise ApiError(403, "LAUNCH_TOKEN_USED", "This launch link has already been used; ask for a new one.")
@@ -81,6 +83,15 @@ def launch(token: str) -> Response:
         xapi_report.note(db(), launched, learner.tenant_id)
         xapi_report.commit(db(), services().redis)
     return player_redirect(learner, mode=claims.mode)
+
+
+@moves_to_content_origin("player.launch")
+def launch_tenant(token: str) -> str:
+    """The tenant of a launch link opened on the API origin (a forged or expired one is refused there)."""
+    try:
+        return tokens.verify(settings().secret_key, token, tokens.LAUNCH).tenant_id
+    except TokenError as err:
+        raise _token_error(err) from None
 
 
 def player_redirect(learner: LearnerSession, *, cookie: bool = True, mode: str = tokens.NORMAL) -> Response:
@@ -107,7 +118,7 @@ def player_redirect(learner: LearnerSession, *, cookie: bool = True, mode: str =
 
 def _cookie(response: Response, name: str, value: str, path: str) -> None:
     response.set_cookie(name, value, max_age=int(tokens.PLAYER_TTL.total_seconds()), path=path, httponly=True,
-                        samesite="Lax", secure=settings().public_base_url.startswith("https"))  # fmt: skip
+                        samesite="Lax", secure=settings().content_origins.startswith("https"))  # fmt: skip
 
 
 def _claim_once(claims: Claims) -> bool:
@@ -131,6 +142,7 @@ def _player_claims(session_id: str) -> Claims:
         claims = tokens.verify(settings().secret_key, key, tokens.PLAYER)
     except TokenError as err:
         raise _token_error(err) from None
+    require_tenant(claims.tenant_id)
     if claims.session_id != session_id:
         raise ApiError(403, "LAUNCH_TOKEN_INVALID", "The launch credential is not valid for this session.")
     return claims
@@ -153,7 +165,13 @@ def player_page(session_id: str) -> Response:
     config = player_config(learner, package, key, claims.mode)
     response = make_response(render_template("player.html", title=package.title, config=config))
     response.headers.update(SECURITY_HEADERS)
+    response.headers["Content-Security-Policy"] = frame_ancestors(settings().player_frame_ancestors.split())
     return response
+
+
+def frame_ancestors(sources: list[str]) -> str:
+    """The player page's CSP: who may frame it (itself, plus the given CSP source expressions)."""
+    return " ".join(["frame-ancestors", "'self'", *sources])
 
 
 def player_config(learner: LearnerSession, package: PackageInfo, key: str,

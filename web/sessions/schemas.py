@@ -86,7 +86,8 @@ class SessionCreateSchema(Schema):
 
 class SessionCreatedSchema(Schema):
     session = fields.Nested(SessionSchema, required=True)
-    launch_url = fields.String(required=True, metadata={"description": "Signed, single-use, expiring launch link"})
+    launch_url = fields.String(required=True, metadata={
+        "description": "Signed, single-use, expiring launch link, on the tenant's content origin"})
     mode = fields.String(required=True, validate=validate.OneOf(MODES), metadata={"description": "The launch mode"})
 
 

@@ -17,6 +17,7 @@ from models.base import isoformat
 from models.packages import Package, get_ready_package
 from models.sessions import LearnerSession, ScoState, registration_key
 from web.errors import ApiError
+from web.origins import parse_template
 from web.player import tokens
 from web.player.package_info import EDITIONS
 
@@ -106,7 +107,7 @@ def launch_url(settings: Settings, learner: LearnerSession, mode: str = tokens.N
         settings.secret_key, session_id=learner.id, tenant_id=learner.tenant_id, package_id=learner.package_id,
         attempt=learner.attempt, ttl_seconds=settings.launch_token_ttl_seconds, mode=mode,
     )  # fmt: skip
-    return f"{settings.public_base_url.rstrip('/')}/player/launch/{token}"
+    return f"{parse_template(settings.content_origins).origin(learner.tenant_id)}/player/launch/{token}"
 
 
 def session_body(learner: LearnerSession, package: Package | None, *, detail: bool = False,

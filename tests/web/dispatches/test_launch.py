@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import update
 
 from models.dispatches import Dispatch
-from tests.fixtures.player import GOLF_12, config_of
+from tests.fixtures.player import GOLF_12, ContentClient, config_of, content_client
 from web import create_app
 from web.dispatches.service import keyring
 from web.dispatches.tokens import Keyring, issue_token
@@ -32,6 +32,12 @@ def bridge_config(page: str) -> dict[str, Any]:
     match = re.search(r'<script type="application/json" id="allure-dispatch-config">(.*?)</script>', page, re.S)
     assert match, "the page has no dispatch bridge config"
     return json.loads(match.group(1))
+
+
+@pytest.fixture
+def client(app, tenant) -> ContentClient:
+    """The dispatch player answers on the dispatch's tenant's content origin: paths go there."""
+    return content_client(app, tenant.tenant_id)
 
 
 @pytest.fixture
@@ -158,14 +164,15 @@ class TestRefusedToken:
         rotated_settings = settings.with_overrides(
             dispatch_signing_keys=f"k2:{'n' * 40},{old_kid}:{settings.secret_key}"
         )
-        rotated = create_app(rotated_settings).test_client()
+        rotated = content_client(create_app(rotated_settings), tenant.tenant_id)
         assert rotated.get(launch_path(created["token"])).status_code == 200
         fresh = rotated.get(f"/api/v1/dispatches/{created['id']}", headers=tenant.headers).get_json()
         new_token = fresh["dispatch"]["token"]
         assert jwt.get_unverified_header(new_token)["kid"] == "k2"
         assert rotated.get(launch_path(new_token, "host-learner-2")).status_code == 200
         # Retirement: the old key is dropped, its tokens read as signed by an unknown key.
-        retired = create_app(settings.with_overrides(dispatch_signing_keys=f"k2:{'n' * 40}")).test_client()
+        retired_app = create_app(settings.with_overrides(dispatch_signing_keys=f"k2:{'n' * 40}"))
+        retired = content_client(retired_app, tenant.tenant_id)
         refused = retired.get(launch_path(created["token"]), headers=JSON).get_json()
         assert refused["error"]["details"] == {"reason": "TOKEN_UNKNOWN_KEY"}
         assert retired.get(launch_path(new_token)).status_code == 200

@@ -52,7 +52,8 @@ class TestCreate:
         assert abs(iso(dispatch["expires_at"]) - expected_expiry) < timedelta(minutes=1)
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", dispatch["created_at"])
         assert verify_token(dispatch["token"], keyring(settings)) == uuid.UUID(dispatch["id"])
-        assert dispatch["launch_url"] == f"{settings.public_base_url}/player/dispatch/{dispatch['token']}"
+        origin = f"http://t-{tenant.tenant_id}.localhost:{settings.port}"  # the tenant's content origin
+        assert dispatch["launch_url"] == f"{origin}/player/dispatch/{dispatch['token']}"
 
     def test_create_dispatch_minimal_body_is_unlimited_and_never_expires(self, client, tenant, ready_package):
         body = {"package_id": ready_package(tenant), "dispatch_name": "  Open   course "}
@@ -244,6 +245,8 @@ class TestGenerateAndZip:
             config = archive.read("dispatch-config.js").decode()
             manifest = archive.read("imsmanifest.xml").decode()
         assert json.dumps(dispatch["launch_url"]) in config
+        # The launcher listens to the tenant's content origin, where the dispatch player runs.
+        assert f'"serviceOrigin": "http://t-{tenant.tenant_id}.localhost:{settings.port}"' in config
         assert "<title>Safety 101</title>" in manifest
         stored = app.extensions["allure"].storage.stat(job["result"]["storage_key"])
         assert stored.size == len(response.data) == job["result"]["size_bytes"]

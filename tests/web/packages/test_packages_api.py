@@ -307,7 +307,7 @@ class TestReadAndDelete:
         assert body["organizations"][0]["items"][0]["identifier"] == "activity_1"
         assert {w["code"] for w in body["warnings"]} >= {"LAUNCH_FILE_MISSING"}
         assert body["launch_url"] == (
-            f"http://127.0.0.1:3000/content/{package_id}/v1/resources/SequencingTest.htm?tc=SX-05&act=1"
+            f"http://t-{tenant.tenant_id}.localhost:3000/content/{package_id}/v1/resources/SequencingTest.htm?tc=SX-05&act=1"
         )
         assert body["manifest_url"].endswith(f"/content/{package_id}/v1/imsmanifest.xml")
         assert {w["code"] for w in job["result"]["warnings"]} == {w["code"] for w in body["warnings"]}

@@ -13,7 +13,7 @@ from web.player import tokens
 @pytest.fixture
 def golf(player, tenant):
     opened, launched = player.start(tenant, GOLF_12)
-    return opened, launched.config["content"]
+    return opened, launched.origin + launched.config["content"]  # content answers on its tenant's origin
 
 
 def member(name: str) -> bytes:
@@ -85,7 +85,7 @@ def test_directories_and_unknown_files_are_404_never_listed(client, golf, path):
 
 def test_missing_forged_or_expired_credentials_are_403(client, settings, golf):
     opened, base = golf
-    token = base.split("/")[3]
+    origin, token = base.split("/content/t/")[0], base.split("/content/t/")[1].split("/")[0]
     claims = tokens.verify(settings.secret_key, token, tokens.CONTENT)
     expired = tokens._encode(settings.secret_key, {"typ": "content", "tid": claims.tenant_id,
                                                   "pid": claims.package_id, "ver": 1},
@@ -94,7 +94,7 @@ def test_missing_forged_or_expired_credentials_are_403(client, settings, golf):
                                      tenant_id=claims.tenant_id, package_id=claims.package_id, version=1,
                                      attempt=1)  # fmt: skip
     for bad in (token[:-3] + "abc", expired, launch_kind, "x"):
-        response = client.get(f"/content/t/{bad}/shared/launchpage.html")
+        response = client.get(f"{origin}/content/t/{bad}/shared/launchpage.html")
         assert (response.status_code, response.json["error"]["code"]) == (403, "FORBIDDEN")
 
 
@@ -102,9 +102,10 @@ def test_package_url_needs_that_packages_launch_cookie(player, app, client, tena
     golf_id = player.package(tenant, GOLF_12)
     other_id = player.package(tenant, GOLF_2004)
     player.launch(player.open(tenant, golf_id)["launch_url"])  # the client now holds golf's cookie
-    assert client.get(f"/content/{golf_id}/v1/imsmanifest.xml").status_code == 200
-    assert client.get(f"/content/{golf_id}/v1/imsmanifest.xml").headers["Content-Type"].endswith("xml")
-    assert client.get(f"/content/{golf_id}/v2/imsmanifest.xml").status_code == 404
-    assert client.get(f"/content/{golf_id}/latest/imsmanifest.xml").status_code == 404
-    assert client.get(f"/content/{other_id}/v1/imsmanifest.xml").status_code == 403
-    assert app.test_client().get(f"/content/{golf_id}/v1/imsmanifest.xml").status_code == 403
+    origin = player.origin(tenant)
+    assert client.get(f"{origin}/content/{golf_id}/v1/imsmanifest.xml").status_code == 200
+    assert client.get(f"{origin}/content/{golf_id}/v1/imsmanifest.xml").headers["Content-Type"].endswith("xml")
+    assert client.get(f"{origin}/content/{golf_id}/v2/imsmanifest.xml").status_code == 404
+    assert client.get(f"{origin}/content/{golf_id}/latest/imsmanifest.xml").status_code == 404
+    assert client.get(f"{origin}/content/{other_id}/v1/imsmanifest.xml").status_code == 403
+    assert app.test_client().get(f"{origin}/content/{golf_id}/v1/imsmanifest.xml").status_code == 403

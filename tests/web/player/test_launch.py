@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import jwt
 
 from tests.fixtures.player import GOLF_12, cmi12
@@ -11,7 +9,8 @@ from web.player import tokens
 
 
 def launch_path(body: dict) -> str:
-    return urlsplit(body["launch_url"]).path
+    """The launch link as handed out: absolute, on the tenant's content origin."""
+    return body["launch_url"]
 
 
 def test_launch_link_opens_the_player_once(player, client, tenant):
@@ -27,7 +26,7 @@ def test_launch_link_opens_the_player_once(player, client, tenant):
 
 def test_player_page_reloads_with_the_cookie_and_not_without(player, client, app, tenant):
     opened = player.open(tenant, player.package(tenant, GOLF_12))
-    page_path = client.get(launch_path(opened)).headers["Location"]
+    page_path = player.origin(tenant) + client.get(launch_path(opened)).headers["Location"]
     assert client.get(page_path).status_code == 200
     assert client.get(page_path).status_code == 200  # a reload during the attempt
     stranger = app.test_client()
@@ -45,7 +44,7 @@ def test_forged_or_foreign_launch_tokens_are_refused(player, client, settings, t
     player_key = tokens.mint_player(settings.secret_key, session_id=claims["sid"], tenant_id=claims["tid"],
                                     package_id=claims["pid"], version=1, attempt=1)  # fmt: skip
     for forged in (tampered, other_key, player_key, "not-a-token"):
-        response = client.get(f"/player/launch/{forged}")
+        response = client.get(f"{player.origin(tenant)}/player/launch/{forged}")
         assert (response.status_code, response.json["error"]["code"]) == (403, "LAUNCH_TOKEN_INVALID"), forged
 
 
@@ -54,7 +53,7 @@ def test_expired_launch_token_is_refused_with_its_own_code(player, client, setti
     claims = jwt.decode(launch_path(opened).rsplit("/", 1)[-1], options={"verify_signature": False})
     expired = tokens.mint_launch(settings.secret_key, session_id=claims["sid"], tenant_id=claims["tid"],
                                  package_id=claims["pid"], attempt=1, ttl_seconds=-5)  # fmt: skip
-    response = client.get(f"/player/launch/{expired}")
+    response = client.get(f"{player.origin(tenant)}/player/launch/{expired}")
     assert (response.status_code, response.json["error"]["code"]) == (410, "LAUNCH_TOKEN_EXPIRED")
 
 
@@ -71,8 +70,8 @@ def test_key_of_one_session_does_not_open_another(player, client, tenant):
     _, mine = player.start(tenant, GOLF_12, "u1")
     theirs = player.open(tenant, player.package(tenant, GOLF_12), "u2")["session"]["id"]
     for path in (f"/player/s/{theirs}?k={mine.key}", f"/player/s/{theirs}/state?k={mine.key}"):
-        assert client.get(path).status_code == 403
-    response = client.post(f"/player/s/{theirs}/deliver?k={mine.key}", json={"item": "item_1"})
+        assert client.get(mine.origin + path).status_code == 403
+    response = client.post(f"{mine.origin}/player/s/{theirs}/deliver?k={mine.key}", json={"item": "item_1"})
     assert response.status_code == 403
 
 
@@ -82,7 +81,7 @@ def test_new_attempt_retires_the_previous_attempts_key(player, client, tenant):
     player.open(tenant, opened["session"]["package_id"], new_attempt=True)
     stale = player.commit(delivery, cmi12(1, lesson_location="9"))
     assert (stale.status_code, stale.json["error"]["code"]) == (403, "LAUNCH_TOKEN_INVALID")
-    assert client.get(f"/player/s/{opened['session']['id']}?k={launched.key}").status_code == 403
+    assert client.get(f"{launched.origin}/player/s/{opened['session']['id']}?k={launched.key}").status_code == 403
 
 
 def test_browser_opening_a_used_link_reads_a_page_saying_why(player, client, tenant):

@@ -21,7 +21,8 @@ def test_post_session_answers_201_with_session_and_signed_launch_url(player, ten
     assert session["score"] == {"scaled": None, "raw": None, "min": None, "max": None}
     assert session["package"]["version"] == "1.2"
     url = urlsplit(body["launch_url"])
-    assert url.path.startswith("/player/launch/") and url.netloc == "127.0.0.1:3000"
+    # On the tenant's own content origin (the embedded default), never the API's.
+    assert url.path.startswith("/player/launch/") and url.netloc == f"t-{tenant.tenant_id}.localhost:3000"
 
 
 def test_post_session_twice_returns_the_same_session_and_new_attempt_increments(player, tenant):

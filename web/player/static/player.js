@@ -15,7 +15,11 @@
 (function () {
   "use strict";
 
-  var config = JSON.parse(document.getElementById("player-config").textContent);
+  // Course content shares this page's origin (window.API must be reachable): read the config once and
+  // take it out of the page, so a SCO finds only the SCORM API and what scorm-again holds of its own session.
+  var configNode = document.getElementById("player-config");
+  var config = JSON.parse(configNode.textContent);
+  configNode.parentNode.removeChild(configNode);
   var frame = document.getElementById("sco-frame");
   var is2004 = config.edition === "2004";
   var sequenced = is2004 && !!config.sequencing;
@@ -623,10 +627,16 @@
       });
   }
 
-  window.AllurePlayer = {
+  // What the page shows the outside (tests, and the content, which shares this origin): where the learner
+  // is and the navigation the learner could click, never the delivery's CMI or its credentialed URLs.
+  window.AllurePlayer = Object.freeze({
     navigate: navigate,
-    state: state,
-    api: api
-  };
+    state: Object.freeze({
+      get current() { return state.current; },
+      get ended() { return state.ended; },
+      get validity() { return state.validity; },
+      get delivery() { return state.delivery ? { item: state.delivery.item } : null; }
+    })
+  });
   start();
 })();
