@@ -103,7 +103,8 @@ def _banner(settings: Settings, demo: dict[str, str]) -> str:
         f"\nAllure Connect is running (embedded mode: {settings.embedded}, data in {settings.data_dir}).\n"
         f"  API base URL : {base}/api/v1\n  Docs         : {base}/api/docs\n"
         f"  Health       : {base}/api/health\n  RQ dashboard : {base}/admin/rq (user any, password = the key)\n"
-        f"  Storage (S3) : {settings.s3_endpoint}\n"
+        f"  Player       : {settings.content_origins.format(tenant=demo['tenant_id'])} (the demo tenant's "
+        f"content origin)\n  Storage (S3) : {settings.s3_endpoint}\n"
         f"  Tenant id    : {demo['tenant_id']}\n  API key      : {key}\n\n"
         f"  curl -H 'Authorization: Bearer {key}' {base}/api/v1/packages\n\nCtrl-C stops everything.\n"
     )
