@@ -78,9 +78,10 @@ def attr(element: etree._Element | None, name: str) -> str | None:
     if element is None:
         return None
     wanted = name.lower()
-    for key, value in element.attrib.items():
+    # Names first, then one value: lxml looks each value up by name, so items() is quadratic.
+    for key in element.keys():
         if etree.QName(key).localname.lower() == wanted:
-            return value.strip()
+            return (element.get(key) or "").strip()
     return None
 
 
