@@ -1,5 +1,6 @@
 """The RQ worker class: a dead work horse is recorded on the job row before RQ retries it, and
-the periodic maintenance also queues clean-up jobs that could not reach Redis when created."""
+the periodic maintenance also queues clean-up jobs that could not reach Redis when created and
+removes what imports that failed for good left in storage."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from rq import Worker
 from rq.job import Job as RQJob
 
 from workers.context import worker_context
+from workers.ingest import sweep_failed_imports
 from workers.resend import resend_pending
 from workers.runner import record_infrastructure_failure
 
@@ -31,3 +33,7 @@ class AllureWorker(Worker):
             resend_pending(services.engine, self.connection, services.settings.job_timeout_seconds)
         except Exception:  # Redis or the database still away: the next maintenance tries again
             log.exception("could not queue pending clean-up jobs")
+        try:
+            sweep_failed_imports(services)
+        except Exception:  # storage or the database still away: the next maintenance tries again
+            log.exception("could not sweep failed imports")

@@ -401,7 +401,9 @@ class TestHostileXml:
         warnings = parse(xml).warnings
         assert sum(1 for warning in warnings if warning["code"] == "MANIFEST_VALUE_INVALID") == 50
         omitted = [warning for warning in warnings if warning["code"] == "WARNINGS_OMITTED"]
-        assert [warning["details"] for warning in omitted] == [{"warning_code": "MANIFEST_VALUE_INVALID", "omitted": 10}]
+        assert [warning["details"] for warning in omitted] == [
+            {"warning_code": "MANIFEST_VALUE_INVALID", "omitted": 10}
+        ]
 
     def test_external_dtd_should_not_be_fetched(self):
         result = parse('<!DOCTYPE manifest SYSTEM "http://127.0.0.1:9/never.dtd">' + MINIMAL)
