@@ -405,6 +405,41 @@ class TestHostileXml:
             {"warning_code": "MANIFEST_VALUE_INVALID", "omitted": 10}
         ]
 
+    @pytest.mark.parametrize(
+        ("href", "reason"),
+        [
+            ("https://evil.example/course.html", "external_url"),
+            ("http://evil.example/course.html", "external_url"),
+            ("//evil.example/course.html", "external_url"),
+            ("\\\\evil.example\\course.html", "external_url"),
+            ("javascript:alert(document.domain)", "script_or_other_scheme"),
+            (" JaVaScRiPt:alert(1)", "script_or_other_scheme"),
+            ("java&#9;script:alert(1)", "script_or_other_scheme"),  # browsers drop tabs and newlines
+            ("java&#10;script:alert(1)", "script_or_other_scheme"),
+            ("data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;", "script_or_other_scheme"),
+            ("vbscript:msgbox(1)", "script_or_other_scheme"),
+            ("file:///etc/passwd", "script_or_other_scheme"),
+        ],
+    )
+    def test_launch_href_absolute_or_script_should_fail_refused(self, href, reason):
+        error = failure(MINIMAL.replace('href="index.html"', f'href="{href}"'))
+        assert error.code == "MANIFEST_LAUNCH_URL_REFUSED"
+        assert (error.details["item"], error.details["resource"], error.details["reason"]) == ("i", "r", reason)
+
+    def test_absolute_xml_base_should_fail_refused(self):
+        error = failure(MINIMAL.replace("<resources>", '<resources xml:base="https://evil.example/">'))
+        assert error.code == "MANIFEST_LAUNCH_URL_REFUSED"
+        assert error.details["href"] == "https://evil.example/index.html"
+
+    def test_script_like_parameters_should_stay_in_the_query(self):
+        result = parse(MINIMAL.replace('identifierref="r"', 'identifierref="r" parameters="javascript:alert(1)"'))
+        assert result.launch_path == "index.html?javascript:alert(1)"
+
+    def test_external_resource_no_item_launches_should_import(self):
+        extra = '<resource identifier="web" type="webcontent" adlcp:scormtype="asset" href="https://example.org/"/>'
+        result = parse(MINIMAL.replace("</resources>", extra + "</resources>"))
+        assert result.launch_path == "index.html"
+
     def test_external_dtd_should_not_be_fetched(self):
         result = parse('<!DOCTYPE manifest SYSTEM "http://127.0.0.1:9/never.dtd">' + MINIMAL)
         assert result.launch_path == "index.html"
