@@ -8,6 +8,7 @@ a namespace hint (`"adlseq"`) is used only where two vocabularies share a name.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -100,6 +101,7 @@ def collapse(value: str | None) -> str | None:
     return " ".join(value.split()) or None
 
 
+@functools.lru_cache(maxsize=1024)  # a manifest repeats a few dozen attribute names thousands of times
 def snake(name: str) -> str:
     """`objectiveID` → `objective_id`, `IDRef` → `id_ref`, `dataFromLMS` → `data_from_lms`."""
     return _CAMEL.sub("_", name).lower()

@@ -82,7 +82,7 @@ def _standard_from_namespaces(root: etree._Element) -> str | None:
     uris = {uri.lower() for uri in root.nsmap.values()}
     for element in root.iter(etree.Element):
         uris.add((etree.QName(element).namespace or "").lower())
-        uris.update((etree.QName(key).namespace or "").lower() for key in element.keys())
+        uris.update(key[1 : key.index("}")].lower() for key in element.keys() if key.startswith("{"))
     if any(marker in uri for uri in uris for marker in _NS_2004):
         return SCORM2004
     if any(marker in uri for uri in uris for marker in _NS_12):
