@@ -32,7 +32,7 @@ from models.package_ingest import (
     stale_reservations,
 )
 from models.packages import PackageVersion, QuotaExceeded, VersionStatus
-from pipeline.errors import ObjectNotFound, PipelineError
+from pipeline.errors import ObjectNotFound, PipelineError, StorageError
 from pipeline.manifest.from_zip import manifest_from_zip
 from pipeline.publish import PublishResult, publish, remove_prefix
 from pipeline.zip_names import MAX_KEY_BYTES
@@ -255,6 +255,9 @@ def _sweep_jobs(services: WorkerContext, job_ids: list[str]) -> int:
         try:
             _clean_up(services, job_id)
             cleaned += 1
+        except StorageError:  # storage is away: the others would wait on it too; the next pass tries again
+            log.warning("sweeping failed imports stopped: storage is unavailable")
+            break
         except Exception:  # another job's leftovers never fail this one; the next pass tries again
             log.exception("sweeping the reservation of ingest job %s failed", job_id)
     return cleaned
