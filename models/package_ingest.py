@@ -146,22 +146,23 @@ def abandon_version(session: Session, job_id: str) -> str | None:
     return prefix
 
 
-def stale_reservations(session: Session, tenant_id: str) -> list[str]:
-    """Job ids of this tenant's unfinished versions whose ingest jobs failed for good.
+def stale_reservations(session: Session, tenant_id: str | None, limit: int | None = None) -> list[str]:
+    """Job ids of unfinished versions (of one tenant, or of all) whose ingest jobs failed for good.
 
-    A worker killed on its last attempt cannot clean up after itself; the next
-    ingest job of the tenant does it.
+    A worker killed on its last attempt, or one whose storage was down, cannot
+    clean up after itself; the next ingest job of the tenant and the workers'
+    periodic maintenance do it.
     """
-    rows = session.scalars(
+    query = (
         select(PackageVersion.job_id)
         .join(Job, Job.id == PackageVersion.job_id)
-        .where(
-            PackageVersion.tenant_id == tenant_id,
-            PackageVersion.status == VersionStatus.PUBLISHING,
-            Job.status == JobStatus.FAILED,
-        )
+        .where(PackageVersion.status == VersionStatus.PUBLISHING, Job.status == JobStatus.FAILED)
+        .order_by(Job.finished_at)
+        .limit(limit)
     )
-    return [job_id for job_id in rows if job_id]
+    if tenant_id is not None:
+        query = query.where(PackageVersion.tenant_id == tenant_id)
+    return [job_id for job_id in session.scalars(query) if job_id]
 
 
 def delete_package(session: Session, package: Package) -> list[str]:

@@ -20,3 +20,35 @@ def note(code: str, message: str, **details: Any) -> dict[str, Any]:
     if details:
         warning["details"] = details
     return warning
+
+
+class CappedNotes(list):
+    """A warnings list that keeps the first `per_code` warnings of each code and counts the rest.
+
+    One warning per element is fine for a real manifest and a memory bomb for a
+    hostile one (hundreds of thousands of invalid values within the size limit).
+    """
+
+    def __init__(self, per_code: int = 50) -> None:
+        super().__init__()
+        self.per_code = per_code
+        self.counts: dict[str, int] = {}
+
+    def append(self, warning: dict[str, Any]) -> None:
+        code = warning["code"]
+        self.counts[code] = self.counts.get(code, 0) + 1
+        if self.counts[code] <= self.per_code:
+            super().append(warning)
+
+    def extend(self, warnings: Any) -> None:
+        for warning in warnings:
+            self.append(warning)
+
+    def close(self) -> None:
+        """Add one `WARNINGS_OMITTED` note per code that had more warnings than were kept."""
+        for code, count in self.counts.items():
+            if count > self.per_code:
+                omitted = count - self.per_code
+                super().append(note("WARNINGS_OMITTED", f"{omitted} more {code} warnings were left out.",
+                                    warning_code=code, omitted=omitted))
+        self.counts = {}

@@ -4,7 +4,8 @@
 CP437 otherwise, but many archivers (macOS, 7-Zip, Windows "Send to") write UTF-8
 bytes without setting the flag. `decode_name` recovers the intended name;
 `normalise_name` turns it into the storage-safe relative path the pipeline uses,
-rejecting absolute paths, escapes from the root and control characters.
+rejecting absolute paths, escapes from the root, control and invisible
+characters, and names longer than a file system or an S3 key allows.
 """
 
 from __future__ import annotations
@@ -19,8 +20,15 @@ from pipeline.errors import PipelineError
 
 UTF8_FLAG = 0x800
 UNICODE_PATH_EXTRA_ID = 0x7075
-# S3 keys are limited to 1024 bytes and the version prefix takes about 110.
+# S3 keys are limited to 1024 bytes (UTF-8), our version prefix included.
+MAX_KEY_BYTES = 1024
+# When the prefix is not known: it takes about 100 bytes (two UUIDs and the version number).
 MAX_NAME_BYTES = 900
+# File systems (and so SeaweedFS's filer and every browser's download) limit a path segment to 255 bytes.
+MAX_SEGMENT_BYTES = 255
+# Line and paragraph separators and NEL break lines in logs and headers; Cc/Cf cover the rest of the
+# invisible characters (bidirectional overrides and isolates, zero-width ones, the BOM, soft hyphen).
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 ENCODING_FLAGGED = "utf-8"
@@ -75,24 +83,28 @@ def _unicode_path_extra(extra: bytes, raw_name: bytes) -> str | None:
     return None
 
 
-def normalise_name(name: str) -> tuple[str, bool]:
+def normalise_name(name: str, max_name_bytes: int = MAX_NAME_BYTES) -> tuple[str, bool]:
     """Turn a decoded entry name into a relative, NFC-normalised POSIX path.
 
     Args:
         name: the decoded name from `decode_name`.
+        max_name_bytes: longest accepted path in UTF-8 bytes (what the storage key leaves after the prefix).
 
     Returns:
         `(path, is_dir)`; `path` is empty for the root directory itself.
 
     Raises:
-        PipelineError: `ZIP_INVALID_NAME` (control characters, too long),
-            `ZIP_ABSOLUTE_PATH`, or `ZIP_PATH_TRAVERSAL` (`..` leaving the root).
+        PipelineError: `ZIP_INVALID_NAME` (control, format or invisible characters),
+            `ZIP_NAME_TOO_LONG` (a segment over 255 bytes, or the whole path over
+            `max_name_bytes`), `ZIP_ABSOLUTE_PATH`, or `ZIP_PATH_TRAVERSAL` (`..` leaving the root).
     """
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+    refused = next((ch for ch in name if unicodedata.category(ch) in _REFUSED_CATEGORIES), None)
+    if refused is not None:
         raise PipelineError(
             "ZIP_INVALID_NAME",
-            "A ZIP entry name contains control characters.",
-            {"entry": name.encode("unicode_escape").decode("ascii")},
+            f"A ZIP entry name contains the control or invisible character U+{ord(refused):04X}; "
+            "rename the file.",
+            {"entry": name.encode("unicode_escape").decode("ascii")[:300], "character": f"U+{ord(refused):04X}"},
         )
     # Some Windows archivers write backslashes although APPNOTE mandates '/'.
     path = name.replace("\\", "/")
@@ -117,13 +129,26 @@ def normalise_name(name: str) -> tuple[str, bool]:
             continue
         parts.append(segment)
     normalised = unicodedata.normalize("NFC", "/".join(parts))
-    if len(normalised.encode("utf-8")) > MAX_NAME_BYTES:
-        raise PipelineError(
-            "ZIP_INVALID_NAME",
-            f"A ZIP entry name is longer than {MAX_NAME_BYTES} bytes.",
-            {"entry": normalised[:200]},
-        )
+    _check_length(normalised, max_name_bytes)
     return normalised, path.endswith("/") or not normalised
+
+
+def _check_length(path: str, max_name_bytes: int) -> None:
+    longest = max((len(segment.encode("utf-8")) for segment in path.split("/")), default=0)
+    if longest > MAX_SEGMENT_BYTES:
+        raise PipelineError(
+            "ZIP_NAME_TOO_LONG",
+            f"A file or folder name in the ZIP entry '{path[:200]}' is {longest} bytes long (UTF-8); "
+            f"the limit is {MAX_SEGMENT_BYTES}.",
+            {"entry": path[:300], "limit": "segment_bytes", "value": longest, "max": MAX_SEGMENT_BYTES},
+        )
+    size = len(path.encode("utf-8"))
+    if size > max_name_bytes:
+        raise PipelineError(
+            "ZIP_NAME_TOO_LONG",
+            f"The ZIP entry '{path[:200]}' is {size} bytes long (UTF-8); the limit is {max_name_bytes}.",
+            {"entry": path[:300], "limit": "path_bytes", "value": size, "max": max_name_bytes},
+        )
 
 
 def collision_key(path: str) -> str:

@@ -40,6 +40,8 @@ class ZipLimits:
         ratio_min_bytes: below this uncompressed size the ratio is not checked
             (a small file of spaces compresses 1000:1 and harms nobody).
         max_manifest_bytes: size of the package descriptor (`imsmanifest.xml`).
+        max_name_bytes: longest entry path in UTF-8 bytes: what an S3 key leaves after the
+            version's prefix (`zip_names.MAX_KEY_BYTES` minus the prefix, set by the ingest job).
     """
 
     max_entries: int = 20_000
@@ -47,6 +49,7 @@ class ZipLimits:
     max_ratio: float = 200.0
     ratio_min_bytes: int = 1 * MiB
     max_manifest_bytes: int = 5 * MiB
+    max_name_bytes: int = zip_names.MAX_NAME_BYTES
 
 
 class KeptEntry(NamedTuple):
@@ -110,7 +113,7 @@ def validate_zip(
             `ZIP_INVALID`, `ZIP_ENCRYPTED`, `ZIP_UNSUPPORTED_COMPRESSION`,
             `ZIP_TOO_MANY_ENTRIES`, `ZIP_TOO_LARGE`, `ZIP_RATIO_EXCEEDED`,
             `ZIP_OVERLAPPING_ENTRIES`, `ZIP_SYMLINK`, `ZIP_ABSOLUTE_PATH`,
-            `ZIP_PATH_TRAVERSAL`, `ZIP_INVALID_NAME`, `ZIP_NAME_COLLISION`,
+            `ZIP_PATH_TRAVERSAL`, `ZIP_INVALID_NAME`, `ZIP_NAME_TOO_LONG`, `ZIP_NAME_COLLISION`,
             `MANIFEST_NOT_FOUND`, `MANIFEST_TOO_LARGE`, `UNSUPPORTED_PACKAGE_TYPE`).
     """
     limits = limits or ZipLimits()
@@ -124,7 +127,7 @@ def validate_zip(
     _check_count(len(infos), limits)
     _check_layout(infos, directory)
     _check_sizes(infos, limits)
-    kept, ignored, warnings = _classify(infos)
+    kept, ignored, warnings = _classify(infos, limits.max_name_bytes)
     package_type, descriptor, type_warnings = detect_package([entry.name for entry in kept], supported_types)
     descriptor_info = next(entry.info for entry in kept if entry.name == descriptor)
     if descriptor_info.file_size > limits.max_manifest_bytes:
@@ -230,7 +233,9 @@ def _check_ratio(uncompressed: int, compressed: int, limits: ZipLimits, entry: s
     )
 
 
-def _classify(infos: list[zipfile.ZipInfo]) -> tuple[list[KeptEntry], list[str], list[dict[str, Any]]]:
+def _classify(
+    infos: list[zipfile.ZipInfo], max_name_bytes: int
+) -> tuple[list[KeptEntry], list[str], list[dict[str, Any]]]:
     """Decode and normalise names, drop directories and OS clutter, refuse collisions."""
     kept: list[KeptEntry] = []
     ignored: list[str] = []
@@ -238,7 +243,7 @@ def _classify(infos: list[zipfile.ZipInfo]) -> tuple[list[KeptEntry], list[str],
     guessed: dict[str, list[str]] = {}
     for info in infos:
         decoded, how = zip_names.decode_name(info)
-        name, is_dir = zip_names.normalise_name(decoded)
+        name, is_dir = zip_names.normalise_name(decoded, max_name_bytes)
         if is_dir:
             continue
         if _is_clutter(name):

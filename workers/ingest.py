@@ -15,6 +15,7 @@ import logging
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,9 @@ from models.packages import PackageVersion, QuotaExceeded, VersionStatus
 from pipeline.errors import ObjectNotFound, PipelineError, StorageError
 from pipeline.manifest.from_zip import manifest_from_zip
 from pipeline.publish import PublishResult, publish, remove_prefix
+from pipeline.zip_names import MAX_KEY_BYTES
 from pipeline.zip_validation import ZipLimits, ZipReport, validate_zip
+from workers.context import WorkerContext
 from workers.runner import JobContext, run_job
 
 log = logging.getLogger(__name__)
@@ -90,7 +93,8 @@ def _import(ctx: JobContext, prefix: str, progress: _Progress) -> dict[str, Any]
         progress("download", 2)
         _download(ctx, path)
         progress("validate", 10)
-        limits = zip_limits(settings)
+        # Every file becomes the key prefix + its name, and S3 keys stop at 1024 bytes.
+        limits = replace(zip_limits(settings), max_name_bytes=MAX_KEY_BYTES - len(prefix.encode()))
         report = validate_zip(path, limits)
         progress("manifest", 15)
         manifest = manifest_from_zip(path, report, limits.max_manifest_bytes, _stem(ctx.params))
@@ -210,30 +214,53 @@ def _result(version: PackageVersion) -> dict[str, Any]:
 def _abandon(ctx: JobContext) -> None:
     """Undo a failed attempt; the original failure matters more than a failed clean-up."""
     try:
-        _clean_up(ctx, ctx.job_id)
-    except Exception:  # the next ingest of this tenant sweeps what is left
+        _clean_up(ctx.services, ctx.job_id)
+    except Exception:  # a retry, the tenant's next ingest or the maintenance sweep removes what is left
         log.exception("clean-up of ingest job %s failed", ctx.job_id)
 
 
-def _clean_up(ctx: JobContext, job_id: str) -> None:
+def _clean_up(services: WorkerContext, job_id: str) -> None:
     """Empty an unfinished version's prefix, then forget its reservation (files first: rows find them)."""
-    with transaction(ctx.services.engine) as session:
+    with transaction(services.engine) as session:
         version = session.scalar(select(PackageVersion).where(PackageVersion.job_id == job_id))
         prefix = version.storage_prefix if version is not None and version.status != VersionStatus.READY else None
     if prefix is None:
         return
-    remove_prefix(ctx.services.storage, prefix)
-    with transaction(ctx.services.engine) as session:
+    remove_prefix(services.storage, prefix)
+    with transaction(services.engine) as session:
         abandon_version(session, job_id)
 
 
 def _sweep(ctx: JobContext, stale: list[str]) -> None:
     """Clean reservations of this tenant's jobs that died on their last attempt."""
-    for job_id in stale:
+    _sweep_jobs(ctx.services, stale)
+
+
+def sweep_failed_imports(services: WorkerContext, batch: int = 50) -> int:
+    """The workers' maintenance pass: empty and forget versions of imports that failed for good.
+
+    An import that failed because storage was down could not remove what it had
+    stored; its reservation stays (job failed, version publishing) until storage
+    answers again, and then this pass, or the tenant's next import, removes both.
+    Returns how many were cleaned.
+    """
+    with transaction(services.engine) as session:
+        stale = stale_reservations(session, None, batch)
+    return _sweep_jobs(services, stale)
+
+
+def _sweep_jobs(services: WorkerContext, job_ids: list[str]) -> int:
+    cleaned = 0
+    for job_id in job_ids:
         try:
-            _clean_up(ctx, job_id)
-        except (StorageError, OSError):
+            _clean_up(services, job_id)
+            cleaned += 1
+        except StorageError:  # storage is away: the others would wait on it too; the next pass tries again
+            log.warning("sweeping failed imports stopped: storage is unavailable")
+            break
+        except Exception:  # another job's leftovers never fail this one; the next pass tries again
             log.exception("sweeping the reservation of ingest job %s failed", job_id)
+    return cleaned
 
 
 def _delete(ctx: JobContext) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from rq.job import Job as RQJob
 from models.base import utcnow
 from models.db import transaction
 from models.jobs import Job, JobStatus
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, StorageError
 from workers.context import WorkerContext, worker_context
 
 log = logging.getLogger(__name__)
@@ -120,12 +120,28 @@ def record_infrastructure_failure(rq_job: RQJob, code: str, message: str) -> Non
 
 
 def on_rq_failure(rq_job: RQJob, connection: Redis, exc_type: type, value: object, tb: object) -> None:
-    """RQ failure callback: runs for exceptions in a job and for jobs abandoned by a dead worker."""
+    """RQ failure callback: runs for exceptions in a job and for jobs abandoned by a dead worker.
+
+    RQ calls it before deciding on a retry, so a time-out can cancel the retries:
+    the same input would take as long again. Storage failures are retried (storage
+    comes back) and say so in their code.
+    """
     from rq.exceptions import AbandonedJobError
+    from rq.timeouts import JobTimeoutException
 
     if exc_type is AbandonedJobError:
         record_infrastructure_failure(
             rq_job, "WORKER_LOST", "The worker running this job stopped unexpectedly."
+        )
+    elif issubclass(exc_type, JobTimeoutException):
+        rq_job.retries_left = 0
+        record_infrastructure_failure(
+            rq_job, "JOB_TIMEOUT", f"The job ran longer than its {rq_job.timeout}-second limit."
+        )
+    elif issubclass(exc_type, StorageError):
+        log.error("job %s: storage unavailable (%s)", rq_job.id, value)
+        record_infrastructure_failure(
+            rq_job, "STORAGE_UNAVAILABLE", "Object storage was unavailable; what was stored is removed once it is back."
         )
     else:
         log.error("job %s raised %s", rq_job.id, exc_type.__name__)

@@ -1,7 +1,7 @@
 """The RQ worker classes: a dead work horse is recorded on the job row before RQ retries it, the
 tenant's next import is sent when one ends (workers.fair_ingest), and the periodic maintenance
-hands on missed turns, recovers imports Redis lost and queues clean-up jobs that could not
-reach Redis when created."""
+hands on missed turns, recovers imports Redis lost, queues clean-up jobs that could not reach
+Redis when created and removes what imports that failed for good left in storage."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rq.job import Job as RQJob
 
 from workers.context import worker_context
 from workers.fair_ingest import job_ended, release_all
+from workers.ingest import sweep_failed_imports
 from workers.queues import INGEST
 from workers.reconcile import recover_imports
 from workers.resend import resend_pending
@@ -53,6 +54,7 @@ class _Turns:
              lambda: resend_pending(services.engine, self.connection, services.settings.job_timeout_seconds)),
             ("recover lost imports", lambda: recover_imports(services.engine, self.connection)),
             ("hand on missed import turns", lambda: release_all(services.engine, self.connection, services.settings)),
+            ("sweep failed imports", lambda: sweep_failed_imports(services)),
         ):
             try:
                 task()

@@ -20,6 +20,13 @@ Decisions:
   `RESOURCE_FILES_MISSING`); an `identifierref` or sequencing `IDRef` naming nothing,
   an organization without identifier or title, an item without identifier, and
   repeated identifiers are errors (`MANIFEST_INVALID`, naming the element).
+- An item whose resource resolves to an absolute URL (`https:`, `//host`, `javascript:`,
+  `data:`, ...) is refused (`MANIFEST_LAUNCH_URL_REFUSED`): content is served from the
+  tenant's content origin, where an external page cannot reach the SCORM API and a
+  script URL would run in the player (see `common._launch_url_refused`). Resources no
+  item launches may still point anywhere; they are only listed.
+- Shapes beyond `xml_limits` (attributes per element, elements, depth, text sizes) are
+  refused with their own codes before any stage reads the tree.
 - Elements and attributes match by local name, case-insensitively, in any namespace
   (real packages misspell both); namespaces only separate imsss from adlseq.
 
@@ -53,7 +60,7 @@ Keys are always present; values are None / [] when the manifest does not say.
       resource_identifier (identifierref or None for aggregations),
       scorm_type "sco" | "asset" | None, launchable (bool),
       launch_href   root-relative URL (resource xml:base + href + parameters, query and
-                    fragment kept; '..' cannot leave the root) or an absolute URL; None
+                    fragment kept; '..' cannot leave the root); never absolute; None
                     when not launchable,
       # SCORM 1.2 (adlcp:*)
       prerequisites {"type", "expression"} | None, mastery_score float 0-100 | None,

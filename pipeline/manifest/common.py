@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -214,11 +215,33 @@ def _link_resource(item: dict[str, Any], ref: str | None, ctx: Context, where: s
         ctx.warnings.append(note("RESOURCE_WITHOUT_HREF", f"{where} references resource \"{ref}\", which has no "
                                  "href: the item cannot be launched.", item=item["identifier"], resource=ref))
         return
+    if resource["external"]:
+        raise _launch_url_refused(item["identifier"], ref, resource["url"])
     item["launch_href"] = hrefs.with_parameters(resource["url"], item["parameters"])
     item["launchable"] = True
     path = hrefs.file_path(resource["url"])
-    if resource["external"] or path in ctx.file_names or ref in ctx.checked_launch_files:
+    if path in ctx.file_names or ref in ctx.checked_launch_files:
         return
     ctx.checked_launch_files.add(ref)  # one warning per resource, however many items share it
     ctx.warnings.append(note("LAUNCH_FILE_MISSING", f"{where}: the launch file \"{path}\" of resource \"{ref}\" is "
                              "not in the package.", item=item["identifier"], resource=ref, file=path))
+
+
+def _launch_url_refused(item: str, resource: str, url: str) -> PipelineError:
+    """An item launching an absolute URL is refused, whatever its scheme.
+
+    `javascript:`, `data:`, `vbscript:` (any scheme but http and https) would run
+    script in the player's content origin. An http(s) or `//host` URL is external
+    content SCORM allows, but here it cannot work: the SCORM API is reachable only
+    from the tenant's content origin, browsers refuse to frame many sites (and
+    http from an https player), and the player would load it as a package path. A
+    partner learns that at import, not from a broken launch.
+    """
+    scheme = urlsplit(url).scheme.lower()
+    reason = "external_url" if scheme in ("http", "https") else "script_or_other_scheme"
+    what = "an external URL" if reason == "external_url" else f"a {scheme}: URL"
+    return PipelineError(
+        "MANIFEST_LAUNCH_URL_REFUSED",
+        f"item \"{item}\" launches {what} (resource \"{resource}\"); launch files must be files in the package.",
+        {"element": "resource", "item": item, "resource": resource, "href": url[:300], "reason": reason},
+    )

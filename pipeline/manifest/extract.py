@@ -11,7 +11,7 @@ from pipeline.manifest.nodes import attr, collapse, kid, kids, local
 from pipeline.manifest.result import ManifestResult, empty_result
 from pipeline.manifest.version import SCORM2004, detect_version
 from pipeline.manifest.xml_safety import DEFAULT_MAX_BYTES, parse_xml
-from pipeline.notes import note
+from pipeline.notes import CappedNotes, note
 
 MANIFEST_NAME = "imsmanifest.xml"
 UNTITLED = "Untitled package"
@@ -46,12 +46,13 @@ def extract_manifest(
         PipelineError: `MANIFEST_TOO_LARGE`, `MANIFEST_UNSAFE_XML`,
             `MANIFEST_INVALID_XML` (with the line), `MANIFEST_INVALID` (naming the element).
     """
-    warnings: list[dict[str, Any]] = []
+    warnings = CappedNotes()
     root = parse_xml(xml_bytes, name, warnings, max_bytes=max_bytes)
     if root is None:
         warnings.append(
             note("MANIFEST_EMPTY", f"{name} holds no XML element: the package imports without any launchable item.")
         )
+        warnings.close()
         return empty_result(fallback_title or UNTITLED, warnings)
     if local(root) != "manifest":
         raise common.invalid(f"The root element of {name} is <{local(root)}>, not <manifest>.", local(root))
@@ -82,6 +83,7 @@ def extract_manifest(
     )
     _set_launch(result)
     _set_texts(result, root, file_names, read_file, fallback_title)
+    warnings.close()
     return result
 
 

@@ -8,6 +8,7 @@ a namespace hint (`"adlseq"`) is used only where two vocabularies share a name.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -78,9 +79,10 @@ def attr(element: etree._Element | None, name: str) -> str | None:
     if element is None:
         return None
     wanted = name.lower()
-    for key, value in element.attrib.items():
+    # Names first, then one value: lxml looks each value up by name, so items() is quadratic.
+    for key in element.keys():
         if etree.QName(key).localname.lower() == wanted:
-            return value.strip()
+            return (element.get(key) or "").strip()
     return None
 
 
@@ -99,6 +101,7 @@ def collapse(value: str | None) -> str | None:
     return " ".join(value.split()) or None
 
 
+@functools.lru_cache(maxsize=1024)  # a manifest repeats a few dozen attribute names thousands of times
 def snake(name: str) -> str:
     """`objectiveID` → `objective_id`, `IDRef` → `id_ref`, `dataFromLMS` → `data_from_lms`."""
     return _CAMEL.sub("_", name).lower()

@@ -16,6 +16,7 @@ from lxml import etree
 
 from pipeline.errors import PipelineError
 from pipeline.manifest.nodes import attr, kid, kids, local, parse_number, text, typed_attributes
+from pipeline.manifest.xml_limits import MAX_ELEMENTS
 
 _RULE_KINDS = (("preconditionrule", "pre_condition"), ("exitconditionrule", "exit_condition"),
                ("postconditionrule", "post_condition"))  # fmt: skip
@@ -149,14 +150,39 @@ def _objective(element: etree._Element, warnings: list, where: str) -> dict[str,
     return objective
 
 
-def parse_collection(root: etree._Element, warnings: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+class Collection(dict):
+    """Sequencing collection entries by `ID`, and how many more elements merging may copy.
+
+    Each item that names an entry gets its own copy, so a large entry named by
+    many items would multiply the stored manifest; the copies together may hold
+    as many elements as a whole manifest may (`MAX_ELEMENTS`).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sizes: dict[str, int] = {}
+        self.copies_left = MAX_ELEMENTS
+
+    def charge(self, ref: str, where: str) -> None:
+        self.copies_left -= self.sizes.get(ref, 0)
+        if self.copies_left < 0:
+            raise PipelineError(
+                "MANIFEST_TOO_COMPLEX",
+                f"{where}: merging <imsss:sequencingCollection> entries into items would copy more than "
+                f"{MAX_ELEMENTS} elements.",
+                {"element": "imsss:sequencing", "id_ref": ref, "limit": "copied_elements", "max": MAX_ELEMENTS},
+            )
+
+
+def parse_collection(root: etree._Element, warnings: list[dict[str, Any]]) -> Collection:
     """The manifest's `imsss:sequencingCollection`, keyed by each sequencing's `ID`."""
-    collection: dict[str, dict[str, Any]] = {}
+    collection = Collection()
     for holder in kids(root, "sequencingCollection"):
         for element in kids(holder, "sequencing"):
             parsed = parse_sequencing(element, warnings, "sequencingCollection")
             if "id" in parsed:
                 collection[parsed["id"]] = parsed
+                collection.sizes[parsed["id"]] = sum(1 for _ in element.iter())
     return collection
 
 
@@ -175,6 +201,8 @@ def resolve(local_part: dict[str, Any], collection: dict[str, dict[str, Any]], w
             f"{where}: <imsss:sequencing IDRef=\"{ref}\"> names no sequencing in <imsss:sequencingCollection>.",
             {"element": "imsss:sequencing", "id_ref": ref, "where": where},
         )
+    if isinstance(collection, Collection):
+        collection.charge(ref, where)
     merged = copy.deepcopy(collection[ref])
     merged.pop("id", None)
     merged.update(copy.deepcopy(local_part))

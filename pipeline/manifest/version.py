@@ -77,7 +77,12 @@ def _parse_schemaversion(value: str) -> tuple[str, str | None] | None:
 
 
 def _standard_from_namespaces(root: etree._Element) -> str | None:
-    uris = {uri.lower() for element in root.iter() if isinstance(element.tag, str) for uri in element.nsmap.values()}
+    # The root's declarations plus the namespaces elements and attributes use: an element's `nsmap`
+    # copies every namespace in scope, so reading it on each element is elements x declarations.
+    uris = {uri.lower() for uri in root.nsmap.values()}
+    for element in root.iter(etree.Element):
+        uris.add((etree.QName(element).namespace or "").lower())
+        uris.update(key[1 : key.index("}")].lower() for key in element.keys() if key.startswith("{"))
     if any(marker in uri for uri in uris for marker in _NS_2004):
         return SCORM2004
     if any(marker in uri for uri in uris for marker in _NS_12):

@@ -3,8 +3,10 @@
 Safe: no entity expansion, no DTD or network loading, libxml2's default depth
 and text-size limits (`huge_tree=False`); any document declaring entities is
 refused before parsing, so XXE and billion-laughs inputs fail fast with
-`MANIFEST_UNSAFE_XML`. Tolerant: a BOM, whitespace before the declaration and a
-Windows-1252 file that claims to be UTF-8 are accepted.
+`MANIFEST_UNSAFE_XML`; the parsed tree must fit `xml_limits` (attributes per
+element, elements, depth, text sizes), so later stages stay fast. Tolerant: a
+BOM, whitespace before the declaration and a Windows-1252 file that claims to
+be UTF-8 are accepted.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from lxml import etree
 
 from pipeline.errors import PipelineError
+from pipeline.manifest.xml_limits import check_shape, depth_error
 from pipeline.notes import note
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -58,7 +61,8 @@ def parse_xml(
     Raises:
         PipelineError: `MANIFEST_TOO_LARGE`, `MANIFEST_UNSAFE_XML` (entity
             declarations, XXE, billion laughs), `MANIFEST_INVALID_XML` (not
-            well-formed; the message names the line).
+            well-formed; the message names the line), or a shape limit of
+            `xml_limits.check_shape` (`MANIFEST_TOO_MANY_ATTRIBUTES`, ...).
     """
     if len(data) > max_bytes:
         raise PipelineError(
@@ -77,8 +81,11 @@ def parse_xml(
     except etree.XMLSyntaxError as err:
         if "amplification" in str(err) or "entity reference loop" in str(err):
             raise _unsafe(name) from None
+        if "Excessive depth" in str(err):
+            raise depth_error(name, err.lineno) from None
         root = _retry_as_cp1252(data, err, name, warnings)
     _refuse_entities(root, name)
+    check_shape(root, name)
     return root
 
 

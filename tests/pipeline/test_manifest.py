@@ -13,6 +13,7 @@ from pipeline.manifest import ManifestResult, extract_manifest
 from pipeline.manifest.from_zip import manifest_from_zip
 from pipeline.manifest.hrefs import join_base, resolve_href, with_parameters
 from pipeline.zip_validation import validate_zip
+from tests.fixtures import hostile_zips
 from tests.fixtures.corpus import CORPUS
 
 # (standard, edition, sco_count) for packages that import; an error code for those that must not.
@@ -348,6 +349,96 @@ class TestHostileXml:
         error = failure(xml)
         assert error.code == "MANIFEST_TOO_LARGE"
         assert error.details["limit"] == 5 * 1024 * 1024
+
+    @pytest.mark.parametrize(
+        ("build", "code"),
+        [
+            (hostile_zips.many_attributes, "MANIFEST_TOO_MANY_ATTRIBUTES"),
+            (hostile_zips.deep_nesting, "MANIFEST_TOO_DEEP"),
+            (lambda: hostile_zips.deep_nesting(100), "MANIFEST_TOO_DEEP"),  # deeper than ours, not libxml2's
+            (hostile_zips.many_elements, "MANIFEST_TOO_MANY_ELEMENTS"),
+            (hostile_zips.huge_text, "MANIFEST_TEXT_TOO_LARGE"),
+        ],
+    )
+    def test_manifest_beyond_shape_limits_should_fail_with_its_code(self, build, code, tmp_path):
+        path = tmp_path / "hostile.zip"
+        path.write_bytes(build())
+        with pytest.raises(PipelineError) as caught:
+            inspect(path)
+        assert caught.value.code == code
+        assert caught.value.details["max"] > 0
+
+    def test_huge_attribute_value_should_fail_text_too_large(self):
+        error = failure(MINIMAL.replace('identifier="m"', f'identifier="m" version="{"9" * 100_000}"'))
+        assert error.code == "MANIFEST_TEXT_TOO_LARGE"
+        assert error.details["limit"] == "attribute_value_chars"
+
+    def test_many_namespace_declarations_should_parse(self):
+        declarations = " ".join(f'xmlns:n{index}="urn:n{index}"' for index in range(20_000))
+        items = "".join(f'<item identifier="i{index}" identifierref="r"><title>I</title></item>'
+                        for index in range(3000))  # fmt: skip
+        xml = MINIMAL.replace('identifier="m"', f'identifier="m" {declarations}')
+        xml = xml.replace("</organization>", items + "</organization>")
+        assert parse(xml).standard == "scorm12"
+
+    def test_collection_entry_copied_into_many_items_should_fail_too_complex(self):
+        objectives = "".join(f'<imsss:objective objectiveID="o{index}"/>' for index in range(1000))
+        items = "".join(f'<item identifier="i{index}"><title>I</title><imsss:sequencing IDRef="big"/></item>'
+                        for index in range(200))  # fmt: skip
+        xml = (f'<manifest xmlns:imsss="http://www.imsglobal.org/xsd/imsss"><organizations><organization '
+               f'identifier="o"><title>T</title>{items}</organization></organizations><imsss:sequencingCollection>'
+               f'<imsss:sequencing ID="big"><imsss:objectives>{objectives}</imsss:objectives></imsss:sequencing>'
+               "</imsss:sequencingCollection></manifest>")  # fmt: skip
+        error = failure(xml)
+        assert error.code == "MANIFEST_TOO_COMPLEX"
+        assert error.details["id_ref"] == "big"
+
+    def test_repeated_warnings_should_be_capped_with_a_count(self):
+        maps = "".join(f'<adlcp:map targetID="t{index}" readSharedData="maybe"/>' for index in range(60))
+        xml = (MINIMAL.replace("adlcp_rootv1p2", "adlcp_v1p3")
+               .replace("<title>I</title>", f"<title>I</title><adlcp:data>{maps}</adlcp:data>")
+               .replace("<schemaversion>1.2", "<schemaversion>2004 4th Edition"))  # fmt: skip
+        warnings = parse(xml).warnings
+        assert sum(1 for warning in warnings if warning["code"] == "MANIFEST_VALUE_INVALID") == 50
+        omitted = [warning for warning in warnings if warning["code"] == "WARNINGS_OMITTED"]
+        assert [warning["details"] for warning in omitted] == [
+            {"warning_code": "MANIFEST_VALUE_INVALID", "omitted": 10}
+        ]
+
+    @pytest.mark.parametrize(
+        ("href", "reason"),
+        [
+            ("https://evil.example/course.html", "external_url"),
+            ("http://evil.example/course.html", "external_url"),
+            ("//evil.example/course.html", "external_url"),
+            ("\\\\evil.example\\course.html", "external_url"),
+            ("javascript:alert(document.domain)", "script_or_other_scheme"),
+            (" JaVaScRiPt:alert(1)", "script_or_other_scheme"),
+            ("java&#9;script:alert(1)", "script_or_other_scheme"),  # browsers drop tabs and newlines
+            ("java&#10;script:alert(1)", "script_or_other_scheme"),
+            ("data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;", "script_or_other_scheme"),
+            ("vbscript:msgbox(1)", "script_or_other_scheme"),
+            ("file:///etc/passwd", "script_or_other_scheme"),
+        ],
+    )
+    def test_launch_href_absolute_or_script_should_fail_refused(self, href, reason):
+        error = failure(MINIMAL.replace('href="index.html"', f'href="{href}"'))
+        assert error.code == "MANIFEST_LAUNCH_URL_REFUSED"
+        assert (error.details["item"], error.details["resource"], error.details["reason"]) == ("i", "r", reason)
+
+    def test_absolute_xml_base_should_fail_refused(self):
+        error = failure(MINIMAL.replace("<resources>", '<resources xml:base="https://evil.example/">'))
+        assert error.code == "MANIFEST_LAUNCH_URL_REFUSED"
+        assert error.details["href"] == "https://evil.example/index.html"
+
+    def test_script_like_parameters_should_stay_in_the_query(self):
+        result = parse(MINIMAL.replace('identifierref="r"', 'identifierref="r" parameters="javascript:alert(1)"'))
+        assert result.launch_path == "index.html?javascript:alert(1)"
+
+    def test_external_resource_no_item_launches_should_import(self):
+        extra = '<resource identifier="web" type="webcontent" adlcp:scormtype="asset" href="https://example.org/"/>'
+        result = parse(MINIMAL.replace("</resources>", extra + "</resources>"))
+        assert result.launch_path == "index.html"
 
     def test_external_dtd_should_not_be_fetched(self):
         result = parse('<!DOCTYPE manifest SYSTEM "http://127.0.0.1:9/never.dtd">' + MINIMAL)

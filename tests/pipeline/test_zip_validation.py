@@ -149,6 +149,37 @@ class TestHostileZips:
         path = build_zip(tmp_path / "p.zip", {"imsmanifest.xml": MANIFEST, "a\x01b.html": b"x"})
         assert rejection(path).code == "ZIP_INVALID_NAME"
 
+    @pytest.mark.parametrize("char", ["\u202e", "\u202a", "\u2066", "\u2069", "\u200b", "\u200f", "\ufeff",
+                                      "\u2028", "\u2029", "\u0085", "\u00ad", "\u061c"])  # fmt: skip
+    def test_validate_zip_with_invisible_character_name_should_fail_invalid_name(self, tmp_path, char):
+        path = build_zip(tmp_path / "p.zip", {"imsmanifest.xml": MANIFEST, f"invoice{char}lmth.exe": b"x"})
+        error = rejection(path)
+        assert error.code == "ZIP_INVALID_NAME"
+        assert error.details["character"] == f"U+{ord(char):04X}"
+
+    def test_validate_zip_with_accented_and_emoji_names_should_keep_them(self, tmp_path):
+        path = build_zip(tmp_path / "p.zip", {"imsmanifest.xml": MANIFEST, "leçon/été 📘.html": b"x"})
+        assert "leçon/été 📘.html" in validate_zip(path).names
+
+    @pytest.mark.parametrize("segment", ["a" * 256, "é" * 128, "📘" * 64 + ".htm"])
+    def test_validate_zip_with_segment_over_255_bytes_should_fail_name_too_long(self, tmp_path, segment):
+        path = build_zip(tmp_path / "p.zip", {"imsmanifest.xml": MANIFEST, f"assets/{segment}/index.html": b"x"})
+        error = rejection(path)
+        assert error.code == "ZIP_NAME_TOO_LONG"
+        assert error.details["limit"] == "segment_bytes" and error.details["value"] > 255
+
+    def test_validate_zip_with_255_byte_segment_should_pass(self, tmp_path):
+        name = "a" * 250 + ".html"
+        path = build_zip(tmp_path / "p.zip", {"imsmanifest.xml": MANIFEST, name: b"x"})
+        assert name in validate_zip(path).names
+
+    def test_validate_zip_with_name_longer_than_key_room_should_fail_name_too_long(self, tmp_path):
+        name = "/".join(["d" * 200] * 5) + "/index.html"  # 1,011 bytes: every segment fits, the key does not
+        path = build_zip(tmp_path / "p.zip", {"imsmanifest.xml": MANIFEST, name: b"x"})
+        error = rejection(path, ZipLimits(max_name_bytes=1024 - 100))
+        assert error.code == "ZIP_NAME_TOO_LONG"
+        assert error.details["limit"] == "path_bytes" and error.details["max"] == 924
+
     def test_validate_zip_with_symlink_entry_should_fail_symlink(self, tmp_path):
         path = tmp_path / "p.zip"
         with zipfile.ZipFile(path, "w") as archive:

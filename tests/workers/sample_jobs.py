@@ -35,6 +35,11 @@ def _crash(ctx: JobContext) -> dict[str, Any]:
     raise RuntimeError("boom")
 
 
+def _overrun(ctx: JobContext) -> dict[str, Any]:
+    time.sleep(30)  # RQ's time limit interrupts this
+    return {"done": True}
+
+
 def slow(job_id: str) -> dict[str, Any]:
     return run_job(job_id, _slow)
 
@@ -45,3 +50,7 @@ def refuse(job_id: str) -> dict[str, Any]:
 
 def crash(job_id: str) -> dict[str, Any]:
     return run_job(job_id, _crash)
+
+
+def overrun(job_id: str) -> dict[str, Any]:
+    return run_job(job_id, _overrun)

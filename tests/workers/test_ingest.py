@@ -19,8 +19,9 @@ from models.jobs import Job, JobStatus
 from models.package_ingest import PackageGone, Source, finalize_version, reserve_version
 from models.packages import Package, PackageVersion
 from tests.fixtures.corpus import CORPUS
-from tests.fixtures.hostile_zips import MANIFEST
+from tests.fixtures.hostile_zips import HOSTILE, ISSUE_11, MANIFEST
 from workers import ingest as ingest_jobs
+from workers.context import WorkerContext
 
 GOLF = CORPUS / "scorm12" / "golf_RuntimeBasicCalls_SCORM12.zip"
 
@@ -85,6 +86,35 @@ def test_failed_job_reservation_should_be_swept_by_next_ingest(app, ingest, tena
     assert ingest.stored_keys(prefix) == []
     with app.extensions["allure"].sessions() as session:
         assert session.get(Package, dead_package) is None
+
+
+@pytest.mark.parametrize("name", ISSUE_11)
+def test_hostile_package_should_fail_with_its_code_and_leave_nothing(app, ingest, tenant, name):
+    build, code = HOSTILE[name]
+    job = ingest.import_bytes(tenant, build(), f"{name}.zip")
+    assert (job["status"], job["error"]["code"]) == ("failed", code)
+    assert job["error"]["message"]
+    assert ingest.client.get("/api/v1/packages", headers=tenant.headers).json["count"] == 0
+    assert count(app, PackageVersion, tenant_id=tenant.tenant_id) == 0
+    assert ingest.stored_keys(f"tenants/{tenant.tenant_id}/packages/") == []
+
+
+def test_maintenance_sweep_should_remove_failed_imports_of_every_tenant(app, ingest, make_tenant):
+    svc = app.extensions["allure"]
+    prefixes = []
+    for tenant in (make_tenant(name="A"), make_tenant(name="B")):
+        with svc.sessions.begin() as session:
+            dead = Job(tenant_id=tenant.tenant_id, kind=ingest_jobs.KIND_INGEST, params={}, status=JobStatus.FAILED)
+            session.add(dead)
+            session.flush()
+            version, _ = reserve_version(session, dead.id, Source(tenant.tenant_id, None, "k", "dead.zip", "u", 1))
+            prefixes.append(version.storage_prefix)
+        svc.storage.put_stream(prefixes[-1] + "index.html", io.BytesIO(b"x"), 1, "text/html")
+    services = WorkerContext(settings=svc.settings, engine=svc.engine, storage=svc.storage, redis=svc.redis)
+    assert ingest_jobs.sweep_failed_imports(services) == 2
+    assert [ingest.stored_keys(prefix) for prefix in prefixes] == [[], []]
+    assert count(app, PackageVersion) == 0 and count(app, Package) == 0
+    assert ingest_jobs.sweep_failed_imports(services) == 0
 
 
 def test_package_deleted_while_importing_should_refuse_finalize(app, ingest, tenant):

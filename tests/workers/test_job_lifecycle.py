@@ -19,12 +19,12 @@ from workers.enqueue import record_job, send_job
 from workers.queues import INGEST, get_queue
 
 
-def enqueue(app, tenant_id: str, func: str, params: dict | None = None, kind: str = "test") -> str:
+def enqueue(app, tenant_id: str, func: str, params: dict | None = None, kind: str = "test", timeout: int = 300) -> str:
     svc = app.extensions["allure"]
     with svc.sessions() as session:
         job, _ = record_job(session, tenant_id, kind, params or {})
         session.commit()
-        send_job(svc.redis, job, INGEST, func, timeout=300)
+        send_job(svc.redis, job, INGEST, func, timeout=timeout)
         return job.id
 
 
@@ -80,6 +80,17 @@ def test_job_crashing_should_be_retried_then_failed_without_exception_text(app, 
     assert body["error"]["code"] == "INTERNAL_ERROR"
     assert "boom" not in str(body)
     assert row(app, job_id).attempts == 3
+
+
+def test_job_over_its_time_limit_should_fail_timeout_without_retries(app, client, tenant, run_jobs):
+    job_id = enqueue(app, tenant.tenant_id, "tests.workers.sample_jobs.overrun", timeout=1)
+    run_jobs()
+    body = client.get(f"/api/v1/jobs/{job_id}", headers=tenant.headers).json
+    assert body["status"] == "failed"
+    assert body["error"]["code"] == "JOB_TIMEOUT"
+    assert "1-second" in body["error"]["message"]
+    assert get_queue(INGEST, app.extensions["allure"].redis).scheduled_job_registry.get_job_ids() == []
+    assert row(app, job_id).attempts == 1
 
 
 def test_jobs_of_another_tenant_should_be_invisible(app, client, make_tenant, run_jobs):

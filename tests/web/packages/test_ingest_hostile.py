@@ -13,7 +13,7 @@ from tests.fixtures.platform import start_stack
 
 @pytest.fixture
 def stack(app, settings):
-    # Thirteen uploads in a row: lift the per-minute upload class for this test only.
+    # Twenty-one uploads in a row: lift the per-minute upload class for this test only.
     stack = start_stack(settings, web_workers=2, extra_env={"AC_RATE_LIMIT_UPLOAD": "1000"})
     yield stack
     stack.stop()
