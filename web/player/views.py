@@ -22,6 +22,7 @@ from markupsafe import escape
 from config.settings import PROJECT_ROOT
 from models.packages import Package
 from models.sessions import LearnerSession
+from web import safe_json
 from web.errors import ApiError, handle_api_error, request_id
 from web.player import activity_tree, commit_check, commits, runtime, tokens, xapi_report
 from web.player.package_info import PackageInfo, load
@@ -205,7 +206,7 @@ def _json_body() -> Any:
     if len(raw) > MAX_COMMIT_BYTES:
         raise ApiError(413, "PAYLOAD_TOO_LARGE", "Request body too large")
     try:
-        return json.loads(raw.decode("utf-8"))
+        return safe_json.loads(raw)
     except (UnicodeDecodeError, ValueError):
         raise ApiError(400, "BAD_REQUEST", "Malformed JSON body") from None
 
