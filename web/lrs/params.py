@@ -187,8 +187,9 @@ def _limit(args: Mapping[str, str]) -> int:
     raw = args.get("limit")
     if raw is None:
         return MAX_LIMIT
-    if not raw.isdigit():
-        raise ParamError("limit", "must be a non-negative integer")
+    # ASCII digits only ("²".isdigit() is true), and few enough that int() cannot refuse them.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+        raise ParamError("limit", "must be a non-negative integer below 10^18")
     value = int(raw)
     # 0 asks for the server's maximum (xAPI 2.0 §4.1.6.1).
     return MAX_LIMIT if value == 0 else min(value, MAX_LIMIT)

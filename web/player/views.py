@@ -24,6 +24,7 @@ from models.packages import Package
 from models.sessions import LearnerSession
 from web import safe_json
 from web.errors import ApiError, handle_api_error, request_id
+from web.pagination import MAX_INT32
 from web.player import activity_tree, commit_check, commits, runtime, tokens, xapi_report
 from web.player.package_info import PackageInfo, load
 from web.player.tokens import Claims, TokenError
@@ -267,6 +268,8 @@ def commit(session_id: str, state_id: str, launch_no: int) -> Response:
     final = runtime.TERMINATE if body.get("terminate") is True else runtime.ABANDON if body.get("abandon") else None
     sequence = body.get("commitSequence")
     sequence = sequence if isinstance(sequence, int) and not isinstance(sequence, bool) else 0
+    if abs(sequence) > MAX_INT32:  # the column is a 32-bit integer
+        raise ApiError(400, "VALIDATION_ERROR", "Validation failed", {"fieldErrors": {"commitSequence": ["too large"]}})
     commit_ = commits.Commit(session_id, claims.attempt or 0, state_id, launch_no, sequence, check.values, final)
     try:
         result = commits.store_commit(db(), package, commit_)
