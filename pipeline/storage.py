@@ -53,10 +53,12 @@ class Storage(Protocol):
 class S3Storage:
     """Storage on any S3 API (MinIO, SeaweedFS, R2, AWS) through the minio client."""
 
-    def __init__(self, client: Minio, bucket: str, presigner: Minio | None = None) -> None:
+    def __init__(self, client: Minio, bucket: str, presigner: Minio | None = None, prober: Minio | None = None) -> None:
         self.client = client
         self.bucket = bucket
         self.presigner = presigner or client
+        # Health checks ask through a client of their own with short timeouts and no retries.
+        self.prober = prober or client
 
     def ensure_bucket(self) -> None:
         try:
@@ -68,7 +70,7 @@ class S3Storage:
 
     def ping(self) -> None:
         try:
-            self.client.bucket_exists(self.bucket)
+            self.prober.bucket_exists(self.bucket)
         except Exception as err:
             raise StorageError("storage unreachable") from err
 
@@ -151,12 +153,25 @@ class _wrapped:
         raise StorageError(f"storage failed on {self.key}") from exc
 
 
-def _client(endpoint: str, settings: Settings) -> Minio:
-    pool = PoolManager(
-        timeout=Timeout(connect=5, read=60),
-        maxsize=32,
-        retries=Retry(total=3, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
-    )
+def _request_pool(settings: Settings) -> PoolManager:
+    """Every storage call is bounded: a stalled server (SIGSTOP) costs one read timeout, not minutes.
+
+    Connection failures and 5xx answers are retried; a read that timed out is not, since a server
+    that stopped answering mid-request will not answer the same request a moment later.
+    """
+    retries = Retry(total=3, connect=2, read=0, status=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504])
+    timeout = Timeout(connect=settings.storage_connect_timeout, read=settings.storage_read_timeout)
+    return PoolManager(timeout=timeout, maxsize=32, retries=retries)
+
+
+def _probe_pool(settings: Settings) -> PoolManager:
+    """A health check answers within its timeout, once: no retries."""
+    seconds = settings.health_timeout
+    return PoolManager(timeout=Timeout(connect=seconds, read=seconds), maxsize=4, retries=False)
+
+
+def _client(endpoint: str, settings: Settings, pool: PoolManager | None = None) -> Minio:
+    pool = pool or _request_pool(settings)
     return Minio(
         endpoint,
         access_key=settings.s3_access_key,
@@ -173,4 +188,5 @@ def storage_from_settings(settings: Settings) -> S3Storage:
         _client(settings.s3_endpoint, settings),
         settings.s3_bucket,
         presigner=_client(public, settings),
+        prober=_client(settings.s3_endpoint, settings, _probe_pool(settings)),
     )
