@@ -12,6 +12,7 @@ from minio import Minio
 from minio.deleteobjects import DeleteObject
 from minio.error import S3Error
 from urllib3 import PoolManager, Timeout
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError
 from urllib3.util import Retry
 
 from pipeline.errors import ObjectNotFound, StorageError
@@ -153,13 +154,21 @@ class _wrapped:
         raise StorageError(f"storage failed on {self.key}") from exc
 
 
-def _request_pool(settings: Settings) -> PoolManager:
-    """Every storage call is bounded: a stalled server (SIGSTOP) costs one read timeout, not minutes.
+class _RetryUnlessTimedOut(Retry):
+    """urllib3's retries, except after a read timeout: a server that stopped answering mid-request
+    will not answer the same request a moment later, and each retry would cost another timeout.
+    Other read errors (a pooled keep-alive connection the server closed) are still retried."""
 
-    Connection failures and 5xx answers are retried; a read that timed out is not, since a server
-    that stopped answering mid-request will not answer the same request a moment later.
-    """
-    retries = Retry(total=3, connect=2, read=0, status=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504])
+    def increment(self, method: str | None = None, url: str | None = None, response: object = None,
+                  error: Exception | None = None, _pool: object = None, _stacktrace: object = None) -> Retry:
+        if isinstance(error, ReadTimeoutError):
+            raise MaxRetryError(_pool, url or "", error)  # type: ignore[arg-type]
+        return super().increment(method, url, response, error, _pool, _stacktrace)  # type: ignore[arg-type]
+
+
+def _request_pool(settings: Settings) -> PoolManager:
+    """Every storage call is bounded: a stalled server (SIGSTOP) costs one read timeout, not minutes."""
+    retries = _RetryUnlessTimedOut(total=3, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504])
     timeout = Timeout(connect=settings.storage_connect_timeout, read=settings.storage_read_timeout)
     return PoolManager(timeout=timeout, maxsize=32, retries=retries)
 
