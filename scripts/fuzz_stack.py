@@ -3,7 +3,7 @@
     .venv/bin/python scripts/fuzz_stack.py -- /tmp/st-venv/bin/st run {base}/api/docs/openapi \\
         -H "Authorization: Bearer {key}" --checks not_a_server_error
 
-starts `weed mini`, gunicorn and a tenant with an admin key, runs the command after `--` with
+starts `weed mini`, gunicorn, a worker and a tenant with an admin key, runs the command after `--` with
 `{base}` and `{key}` filled in, then stops everything and drops the database, whatever happened.
 Without a command it prints the address and key and serves until interrupted. Rate and key
 limits are raised so the fuzzer explores instead of being refused.
@@ -61,13 +61,13 @@ def _flask(env: dict[str, str], *args: str) -> str:
     return subprocess.run(command, env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout
 
 
-def prepared(env: dict[str, str]) -> str:
-    """Migrate, create the bucket, a tenant and an admin key; returns the key."""
+def prepared(env: dict[str, str]) -> tuple[str, str]:
+    """Migrate, create the bucket, a tenant and an admin key; returns the key and the tenant id."""
     _flask(env, "db", "upgrade")
     _flask(env, "storage", "init")
     tenant = json.loads(_flask(env, "tenants", "create", "Fuzz", "--json"))
     key = json.loads(_flask(env, "keys", "create", "--tenant", tenant["id"], "--scopes", "read,write,admin", "--json"))
-    return key["key"]
+    return key["key"], tenant["id"]
 
 
 @contextmanager
@@ -77,6 +77,8 @@ def gunicorn(env: dict[str, str], log: Path) -> Iterator[str]:
     env = {**env, "PORT": str(port), "PUBLIC_BASE_URL": base, "WEB_CONCURRENCY": "2"}
     proc = spawn([str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "config/gunicorn.py", "--bind",
                   f"127.0.0.1:{port}", "web.wsgi:app"], log=log, env=env, cwd=ROOT)
+    # A worker too, so imports, dispatch ZIPs and rollups the fuzzer (or its seed data) starts run.
+    worker = spawn([sys.executable, "-m", "workers"], log=log.with_name("worker.log"), env=env, cwd=ROOT)
     try:
         deadline = time.monotonic() + 60
         while not _healthy(base):
@@ -85,6 +87,7 @@ def gunicorn(env: dict[str, str], log: Path) -> Iterator[str]:
             time.sleep(0.3)
         yield base
     finally:
+        stop(worker)
         stop(proc)
 
 
@@ -101,11 +104,11 @@ def main(argv: list[str]) -> int:
         folder = Path(tmp)
         with private_services(folder) as services:
             env = {**os.environ, **services}
-            key = prepared(env)
+            key, tenant = prepared(env)
             log = Path(os.environ.get("FUZZ_WEB_LOG", folder / "web.log"))
             with gunicorn(env, log) as base:
                 if not command:
-                    print(json.dumps({"base": base, "key": key, "log": str(log)}), flush=True)
+                    print(json.dumps({"base": base, "key": key, "tenant": tenant, "log": str(log)}), flush=True)
                     while True:
                         time.sleep(3600)
                 filled = [part.replace("{base}", base).replace("{key}", key) for part in command]

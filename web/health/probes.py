@@ -90,5 +90,7 @@ def _probe_redis(redis: Redis, timeout: float) -> Redis:
     """A client on the same server as `redis` whose socket gives up after `timeout` seconds."""
     kwargs = dict(redis.connection_pool.connection_kwargs)
     kwargs.update(socket_timeout=timeout, socket_connect_timeout=timeout)
+    # redis-py keeps the original timeouts too (`orig_socket_timeout`), to restore them later.
+    kwargs.update({name: timeout for name in kwargs if name.startswith("orig_socket")})
     return Redis(connection_pool=type(redis.connection_pool)(
         connection_class=redis.connection_pool.connection_class, max_connections=4, **kwargs))
