@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from config.embedded import start_weed
+from pipeline.errors import StorageError
 from pipeline.storage import storage_from_settings
 from tests.fixtures.platform import LiveStack, start_stack
 from tests.fixtures.services import S3_KEYS
@@ -119,3 +120,25 @@ def test_stalled_redis_should_leave_health_quick(app, settings):
         proc.send_signal(signal.SIGCONT)
         proc.kill()
         proc.wait(10)
+
+
+def test_storage_calls_should_end_within_the_read_timeout_when_storage_stalls(settings, weed):
+    storage = storage_from_settings(settings.with_overrides(s3_endpoint=weed.endpoint, storage_read_timeout=2.0))
+    size = 24 * 1024 * 1024  # more than the socket buffers hold, so the stream must wait on the server
+    storage.put_stream("stall/big.bin", io.BytesIO(os.urandom(1024) * (size // 1024)), size, "application/octet-stream")
+    chunks = storage.open("stall/big.bin")
+    next(chunks)
+    os.kill(weed.proc.pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        with pytest.raises(Exception):  # noqa: B017 - urllib3's timeout, whichever form it takes mid-stream
+            for _ in chunks:
+                pass
+        assert time.monotonic() - started < 2.0 + 3
+        started = time.monotonic()
+        with pytest.raises(StorageError):
+            storage.stat("stall/big.bin")
+        assert time.monotonic() - started < 2.0 + 3
+    finally:
+        os.kill(weed.proc.pid, signal.SIGCONT)
+    assert storage.stat("stall/big.bin").size == size
