@@ -1,4 +1,4 @@
-"""Integers beyond what the database holds, negative or absurdly long: 400 with the field named, never a 500."""
+"""Numbers and timestamps beyond what the database or a datetime holds: 400 naming the field, never a 500."""
 
 from __future__ import annotations
 
@@ -60,3 +60,21 @@ def test_commit_sequence_beyond_the_column_should_be_refused(player, tenant, val
     delivery = player.deliver(launched)
     _field_error(player.commit(delivery, cmi12(value, lesson_location="2")), "commitSequence")
     assert player.commit(delivery, cmi12(1, lesson_location="2")).status_code == 200
+
+
+# Valid ISO 8601 forms whose UTC instant falls outside what a datetime holds (found by schemathesis).
+UNREPRESENTABLE = ["0001-01-01T01:08:00.0+16:36", "9999-12-31T23:00:00-05:00"]
+
+
+@pytest.mark.parametrize("value", UNREPRESENTABLE)
+def test_timestamp_beyond_the_calendar_in_a_query_should_be_refused(client, tenant, lrs, value):
+    _field_error(client.get("/api/v1/xapi/statements", query_string={"since": value}, headers=tenant.headers), "since")
+    assert client.get("/xapi/statements", query_string={"until": value}, headers=lrs.headers()).status_code == 400
+
+
+@pytest.mark.parametrize("value", UNREPRESENTABLE)
+def test_statement_with_a_timestamp_beyond_the_calendar_should_be_refused(client, lrs, value):
+    from tests.fixtures.xapi import statement
+
+    r = client.post("/xapi/statements", json=statement(timestamp=value), headers=lrs.headers())
+    assert r.status_code == 400, r.get_data(as_text=True)[:300]
