@@ -1,9 +1,12 @@
 """A private live stack for fuzzing the API (schemathesis): own Postgres database, Redis DB and storage.
 
-    .venv/bin/python scripts/fuzz_stack.py -- /tmp/st-venv/bin/st run {base}/api/docs/openapi \\
-        -H "Authorization: Bearer {key}" --checks not_a_server_error
+    .venv/bin/python scripts/fuzz_stack.py --seed-config /tmp/st.toml -- /tmp/st-venv/bin/st \\
+        --config-file /tmp/st.toml run {base}/api/docs/openapi -H "Authorization: Bearer {key}" \\
+        --checks not_a_server_error -n 300 -w 2 --generation-allow-x00 true
 
-starts `weed mini`, gunicorn, a worker and a tenant with an admin key, runs the command after `--` with
+starts `weed mini`, gunicorn, a worker and a tenant with an admin key; with `--seed-config` it
+imports a package, opens a session, makes a dispatch, a statement and an LRS credential and writes
+a schemathesis config that uses their ids as path parameters; it runs the command after `--` with
 `{base}` and `{key}` filled in, then stops everything and drops the database, whatever happened.
 Without a command it prints the address and key and serves until interrupted. Rate and key
 limits are raised so the fuzzer explores instead of being refused.
@@ -34,6 +37,8 @@ from tests.fixtures.redis_claims import claim_redis_db, release_redis_db  # noqa
 
 PG_ADMIN_DSN = os.environ.get("TEST_PG_ADMIN_DSN", "dbname=postgres user=postgres host=127.0.0.1")
 REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+SEED_PACKAGE = ROOT / "tests" / "corpus" / "scorm12" / "golf_ContentPackagingOneFilePerSCO_SCORM12.zip"
+FINISHED = {"succeeded", "failed"}
 GENEROUS = {"AC_RATE_LIMIT_READ": "10000000", "AC_RATE_LIMIT_WRITE": "10000000", "AC_RATE_LIMIT_UPLOAD": "10000000",
             "AC_MAX_KEYS_PER_TENANT": "1000000", "AC_MAX_KEYS_CREATED_PER_HOUR": "1000000"}
 
@@ -98,8 +103,45 @@ def _healthy(base: str) -> bool:
         return False
 
 
+def seeded(base: str, key: str, tenant: str) -> dict[str, str]:
+    """A package (imported by the worker), a session, a dispatch, a statement and an LRS credential."""
+    auth = {"Authorization": f"Bearer {key}"}
+    with open(SEED_PACKAGE, "rb") as archive:
+        job = requests.post(base + "/api/v1/packages/upload", headers=auth, timeout=60,
+                            files={"file": (SEED_PACKAGE.name, archive, "application/zip")},
+                            data={"tenant_id": tenant, "uploaded_by": "fuzz"}).json()
+    deadline = time.monotonic() + 120
+    while (done := requests.get(job["status_url"], headers=auth, timeout=30).json())["status"] not in FINISHED:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the seed package was not imported in time")
+        time.sleep(1)
+    package_id = done["result"]["package_id"]
+
+    def post(path: str, body: dict[str, object]) -> object:
+        return requests.post(base + path, headers=auth, json=body, timeout=30).json()
+
+    session = post("/api/v1/sessions", {"package_id": package_id, "user_id": "fuzz", "user_name": "Fuzz"})
+    dispatch = post("/api/v1/dispatches", {"package_id": package_id, "dispatch_name": "fuzz"})
+    statement = post("/api/v1/xapi/statements", {"actor": {"mbox": "mailto:fuzz@example.com"},
+                                                 "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+                                                 "object": {"id": "http://example.com/fuzz"}})
+    credential = post("/api/v1/xapi/credentials", {"name": "fuzz"})
+    return {"package_id": package_id, "job_id": job["job_id"], "session_id": session["session"]["id"],  # type: ignore[index]
+            "dispatch_id": dispatch["dispatch"]["id"], "statement_id": statement,  # type: ignore[index]
+            "credential_id": credential["id"]}  # type: ignore[index]
+
+
+def schemathesis_config(ids: dict[str, str]) -> str:
+    """Path parameters drawn from the seed data more often than not, so operations get past 404."""
+    lines = ["[dictionaries]", *(f'{name} = {{ values = ["{value}"] }}' for name, value in ids.items()),
+             "", "[parameters]"]
+    lines += [f'"path.{name}" = {{ dictionary = "{name}", probability = 0.6 }}' for name in ids]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str]) -> int:
     command = argv[argv.index("--") + 1:] if "--" in argv else []
+    config = Path(argv[argv.index("--seed-config") + 1]) if "--seed-config" in argv else None
     with tempfile.TemporaryDirectory(prefix="allure-fuzz-") as tmp:
         folder = Path(tmp)
         with private_services(folder) as services:
@@ -107,6 +149,8 @@ def main(argv: list[str]) -> int:
             key, tenant = prepared(env)
             log = Path(os.environ.get("FUZZ_WEB_LOG", folder / "web.log"))
             with gunicorn(env, log) as base:
+                if config is not None:
+                    config.write_text(schemathesis_config(seeded(base, key, tenant)))
                 if not command:
                     print(json.dumps({"base": base, "key": key, "tenant": tenant, "log": str(log)}), flush=True)
                     while True:
