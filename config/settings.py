@@ -51,6 +51,17 @@ class Settings:
     rate_limit_read: int = 1000
     rate_limit_write: int = 100
     rate_limit_upload: int = 10
+    # Every key of a tenant counts in one tenant-wide window too; 0 means five times the per-key limit.
+    rate_limit_tenant_read: int = 0
+    rate_limit_tenant_write: int = 0
+    rate_limit_tenant_upload: int = 0
+    # Active (unrevoked) API keys per tenant, and keys a tenant may create per hour.
+    max_keys_per_tenant: int = 50
+    max_keys_created_per_hour: int = 20
+    # Seconds: no request waits longer on storage (connect, then each read), and each health check is bounded.
+    storage_connect_timeout: float = 3.0
+    storage_read_timeout: float = 20.0
+    health_timeout: float = 2.0
     max_package_bytes: int = 2 * GiB
     max_request_bytes: int = 10 * 1024 * 1024
     max_upload_form_bytes: int = 2 * GiB
@@ -137,6 +148,14 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "AC_RATE_LIMIT_READ": ("rate_limit_read", int),
     "AC_RATE_LIMIT_WRITE": ("rate_limit_write", int),
     "AC_RATE_LIMIT_UPLOAD": ("rate_limit_upload", int),
+    "AC_RATE_LIMIT_TENANT_READ": ("rate_limit_tenant_read", int),
+    "AC_RATE_LIMIT_TENANT_WRITE": ("rate_limit_tenant_write", int),
+    "AC_RATE_LIMIT_TENANT_UPLOAD": ("rate_limit_tenant_upload", int),
+    "AC_MAX_KEYS_PER_TENANT": ("max_keys_per_tenant", int),
+    "AC_MAX_KEYS_CREATED_PER_HOUR": ("max_keys_created_per_hour", int),
+    "AC_STORAGE_CONNECT_TIMEOUT": ("storage_connect_timeout", float),
+    "AC_STORAGE_READ_TIMEOUT": ("storage_read_timeout", float),
+    "AC_HEALTH_TIMEOUT": ("health_timeout", float),
     "AC_MAX_PACKAGE_BYTES": ("max_package_bytes", int),
     "AC_MAX_REQUEST_BYTES": ("max_request_bytes", int),
     "AC_UPLOAD_URL_TTL_SECONDS": ("upload_url_ttl_seconds", int),

@@ -16,7 +16,9 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    options: dict[str, object] = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+    # A database that does not answer a connection attempt fails it in seconds (libpq's own timeout).
+    options: dict[str, object] = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10,
+                                  "connect_args": {"connect_timeout": 5}}
     options.update(kwargs)
     return create_engine(url, **options)
 

@@ -12,6 +12,7 @@ from minio import Minio
 from minio.deleteobjects import DeleteObject
 from minio.error import S3Error
 from urllib3 import PoolManager, Timeout
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError
 from urllib3.util import Retry
 
 from pipeline.errors import ObjectNotFound, StorageError
@@ -53,10 +54,12 @@ class Storage(Protocol):
 class S3Storage:
     """Storage on any S3 API (MinIO, SeaweedFS, R2, AWS) through the minio client."""
 
-    def __init__(self, client: Minio, bucket: str, presigner: Minio | None = None) -> None:
+    def __init__(self, client: Minio, bucket: str, presigner: Minio | None = None, prober: Minio | None = None) -> None:
         self.client = client
         self.bucket = bucket
         self.presigner = presigner or client
+        # Health checks ask through a client of their own with short timeouts and no retries.
+        self.prober = prober or client
 
     def ensure_bucket(self) -> None:
         try:
@@ -68,7 +71,7 @@ class S3Storage:
 
     def ping(self) -> None:
         try:
-            self.client.bucket_exists(self.bucket)
+            self.prober.bucket_exists(self.bucket)
         except Exception as err:
             raise StorageError("storage unreachable") from err
 
@@ -151,12 +154,33 @@ class _wrapped:
         raise StorageError(f"storage failed on {self.key}") from exc
 
 
-def _client(endpoint: str, settings: Settings) -> Minio:
-    pool = PoolManager(
-        timeout=Timeout(connect=5, read=60),
-        maxsize=32,
-        retries=Retry(total=3, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
-    )
+class _RetryUnlessTimedOut(Retry):
+    """urllib3's retries, except after a read timeout: a server that stopped answering mid-request
+    will not answer the same request a moment later, and each retry would cost another timeout.
+    Other read errors (a pooled keep-alive connection the server closed) are still retried."""
+
+    def increment(self, method: str | None = None, url: str | None = None, response: object = None,
+                  error: Exception | None = None, _pool: object = None, _stacktrace: object = None) -> Retry:
+        if isinstance(error, ReadTimeoutError):
+            raise MaxRetryError(_pool, url or "", error)  # type: ignore[arg-type]
+        return super().increment(method, url, response, error, _pool, _stacktrace)  # type: ignore[arg-type]
+
+
+def _request_pool(settings: Settings) -> PoolManager:
+    """Every storage call is bounded: a stalled server (SIGSTOP) costs one read timeout, not minutes."""
+    retries = _RetryUnlessTimedOut(total=3, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504])
+    timeout = Timeout(connect=settings.storage_connect_timeout, read=settings.storage_read_timeout)
+    return PoolManager(timeout=timeout, maxsize=32, retries=retries)
+
+
+def _probe_pool(settings: Settings) -> PoolManager:
+    """A health check answers within its timeout, once: no retries."""
+    seconds = settings.health_timeout
+    return PoolManager(timeout=Timeout(connect=seconds, read=seconds), maxsize=4, retries=False)
+
+
+def _client(endpoint: str, settings: Settings, pool: PoolManager | None = None) -> Minio:
+    pool = pool or _request_pool(settings)
     return Minio(
         endpoint,
         access_key=settings.s3_access_key,
@@ -173,4 +197,5 @@ def storage_from_settings(settings: Settings) -> S3Storage:
         _client(settings.s3_endpoint, settings),
         settings.s3_bucket,
         presigner=_client(public, settings),
+        prober=_client(settings.s3_endpoint, settings, _probe_pool(settings)),
     )

@@ -3,13 +3,12 @@
 Postgres text and JSONB cannot hold a NUL character, and a lone UTF-16
 surrogate (which JSON's `\\ud800` escapes can produce) cannot be encoded for the
 driver at all, so such text must be refused at the door (404 for a path, 400
-for a field) instead of reaching the database. JSON nested deeper than the
-interpreter's recursion limit is malformed input (400), not a server error.
+for a field) instead of reaching the database. Every JSON body the API reads (webargs and
+`request.get_json`) goes through `web.safe_json`: too deep a document is malformed (400).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -18,14 +17,13 @@ import marshmallow as ma
 from flask import Flask, Request
 from flask.json.provider import DefaultJSONProvider
 from webargs import core
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import PathConverter, UnicodeConverter
 
-from web.errors import ApiError
+from web import safe_json
 
 BAD_TEXT_MESSAGE = "Must be valid UTF-8 text without NUL characters."
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-_DEEP_JSON = "Malformed JSON body: nested too deeply"
 
 
 class NulFreeStringConverter(UnicodeConverter):
@@ -78,11 +76,11 @@ class ArgumentsParser(FlaskParser):
 
     DEFAULT_VALIDATION_STATUS = 400
 
-    def load_json(self, req: Request, schema: ma.Schema) -> Any:
-        try:
-            return super().load_json(req, schema)
-        except RecursionError:
-            raise ApiError(400, "BAD_REQUEST", _DEEP_JSON) from None
+    def _raw_load_json(self, req: Request) -> Any:
+        # webargs' own reader calls json.loads directly; TooDeep is a JSONDecodeError, so webargs answers 400.
+        if not is_json_request(req):
+            return core.missing
+        return safe_json.loads(req.get_data(cache=True))
 
     def pre_load(self, location_data: Mapping[str, Any], *, schema: ma.Schema, req: Request, location: str) -> Any:
         bad = _bad_text_fields_at(req, location, location_data)
@@ -103,7 +101,4 @@ class JSONProvider(DefaultJSONProvider):
     """Flask's JSON, where too deep a document is malformed (400) rather than a crash."""
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        try:
-            return super().loads(s, **kwargs)
-        except RecursionError:
-            raise json.JSONDecodeError(_DEEP_JSON, "", 0) from None
+        return safe_json.loads(s, **kwargs)

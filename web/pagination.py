@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session
 
 # The database's OFFSET is a 64-bit integer: a bigger page must be refused, not overflow it.
 MAX_PAGE = 2**31 - 1
+# Bounds of the database's integer columns: a filter or value beyond them is refused (400), never sent.
+MAX_INT32 = 2**31 - 1
+MAX_INT64 = 2**63 - 1
 
 
 class PageArgsSchema(Schema):

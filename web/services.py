@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.settings import Settings
 from models.db import make_engine, session_factory
 from pipeline.storage import Storage, storage_from_settings
-from workers.queues import redis_connection
+
+# Web requests never block on Redis (no BLPOP here), so every command is bounded; a stalled Redis
+# answers 503 (web.errors) in seconds instead of holding a web thread.
+REDIS_TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+
+
+def web_redis(url: str) -> Redis:
+    """The web process's Redis client (workers keep their own, unbounded for blocking pops)."""
+    return Redis.from_url(url, health_check_interval=30, **REDIS_TIMEOUTS)
 
 
 @dataclass
@@ -31,7 +39,7 @@ def init_app(app: Flask, settings: Settings) -> Services:
         settings=settings,
         engine=engine,
         sessions=session_factory(engine),
-        redis=redis_connection(settings.redis_connection_url),
+        redis=web_redis(settings.redis_connection_url),
         storage=storage_from_settings(settings),
     )
     app.extensions["allure"] = services

@@ -11,10 +11,12 @@ from sqlalchemy import select
 
 from models.base import isoformat, utcnow
 from models.tenants import SCOPES, ApiKey, create_api_key
+from web.api import ErrorEnvelopeSchema
 from web.auth import current_tenant_id, scope
 from web.errors import ApiError
+from web.keys import limits
 from web.pagination import PageArgsSchema, PaginationSchema, paginate, pagination_block
-from web.services import db
+from web.services import db, settings
 
 blp = Blueprint("api_keys", __name__, url_prefix="/api/v1/api-keys", description="Tenant API keys")
 
@@ -71,8 +73,16 @@ class ApiKeys(MethodView):
     @scope("admin")
     @blp.arguments(ApiKeyCreateSchema)
     @blp.response(201, ApiKeyCreatedSchema)
+    @blp.alt_response(409, schema=ErrorEnvelopeSchema, description=f"{limits.LIMIT_REACHED}: revoke a key first")
+    @blp.alt_response(429, schema=ErrorEnvelopeSchema,
+                      description=f"{limits.CREATION_RATE} (see Retry-After), or RATE_LIMIT_EXCEEDED")
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Create an API key (the secret is returned once)"""
+        """Create an API key (the secret is returned once)
+        ---
+        A tenant holds at most `AC_MAX_KEYS_PER_TENANT` active keys (50 by default; 409 beyond) and
+        creates at most `AC_MAX_KEYS_CREATED_PER_HOUR` keys an hour (20 by default; 429 beyond).
+        """
+        limits.check_can_create(db(), current_tenant_id(), settings())
         key, secret = create_api_key(db(), current_tenant_id(), body["scopes"])
         db().commit()
         return {**key_body(key), "key": secret}

@@ -96,9 +96,10 @@ def parse_timestamp(value: object, require_zone: bool = True) -> datetime | None
         year, month, day = match.group("date").split("-")
         moment = datetime(int(year), int(month), int(day), int(match.group("h")), int(match.group("m")),
                           int(match.group("s") or 0), int(frac), tzinfo=offset)
-    except ValueError:
+        # 0001-01-01T00:00+01:00 is a valid form whose UTC instant falls before year 1: not representable.
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return moment.astimezone(UTC)
 
 
 def _offset(tz: str | None) -> timezone:

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from enum import StrEnum
 
+from web import safe_json
+
 
 class Resource(StrEnum):
     """The three document resources."""
@@ -99,7 +101,7 @@ def parse_json_object(content: bytes) -> dict:
         DocumentError: 400 when the bytes are not a JSON object.
     """
     try:
-        value = json.loads(content.decode("utf-8"))
+        value = safe_json.loads(content)
     except (UnicodeDecodeError, ValueError):
         raise DocumentError(400, "INVALID_JSON", "the document is not valid JSON") from None
     if not isinstance(value, dict):

@@ -8,12 +8,12 @@ raises `ParamError`, which the resource answers with 400.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from web import safe_json
 from web.lrs import datatypes as dt
 from web.lrs.formats import FORMATS
 from web.lrs.normalize import agent_key
@@ -99,7 +99,7 @@ def agent_param(args: Mapping[str, str], name: str, required: bool = True) -> st
             raise ParamError(name, "is required")
         return None
     try:
-        value = json.loads(args[name])
+        value = safe_json.loads(args[name])
     except ValueError:
         raise ParamError(name, "must be a JSON Agent object") from None
     checker = Checker()
@@ -112,7 +112,7 @@ def agent_param(args: Mapping[str, str], name: str, required: bool = True) -> st
 
 def agent_object(args: Mapping[str, str], name: str = "agent") -> dict[str, Any]:
     """The decoded agent parameter (call `agent_param` first to validate it)."""
-    return json.loads(args[name])
+    return safe_json.loads(args[name])
 
 
 def required_iri(args: Mapping[str, str], name: str) -> str:
@@ -187,8 +187,9 @@ def _limit(args: Mapping[str, str]) -> int:
     raw = args.get("limit")
     if raw is None:
         return MAX_LIMIT
-    if not raw.isdigit():
-        raise ParamError("limit", "must be a non-negative integer")
+    # ASCII digits only ("²".isdigit() is true), and few enough that int() cannot refuse them.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+        raise ParamError("limit", "must be a non-negative integer below 10^18")
     value = int(raw)
     # 0 asks for the server's maximum (xAPI 2.0 §4.1.6.1).
     return MAX_LIMIT if value == 0 else min(value, MAX_LIMIT)

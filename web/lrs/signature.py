@@ -11,12 +11,12 @@ against, and the LRS checks the structure and the payload only (xAPI 2.0 §4.2.8
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 
 import jwt
 from cryptography.x509 import load_der_x509_certificate
 
+from web import safe_json
 from web.lrs.datatypes import normalize_timestamp, truncate_duration
 from web.lrs.multipart import Part
 
@@ -56,8 +56,8 @@ def _check_one(statement: dict, attachment: dict, parts: dict[str, Part]) -> Non
     try:
         token = part.content.decode("ascii").strip()
         encoded_header, encoded_payload, encoded_signature = token.split(".")
-        header = json.loads(_b64decode(encoded_header))
-        payload = json.loads(_b64decode(encoded_payload))
+        header = safe_json.loads(_b64decode(encoded_header))
+        payload = safe_json.loads(_b64decode(encoded_payload))
         _b64decode(encoded_signature)
     except (UnicodeDecodeError, ValueError) as err:
         raise SignatureError("the signature is not a valid compact JWS") from err

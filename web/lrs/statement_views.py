@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from flask import Response, url_for
 
+from web import safe_json
 from web.errors import ApiError
 from web.lrs import multipart
 from web.lrs.credentials import LrsClient, authority_for
@@ -48,7 +49,7 @@ def read_body(lrs: LrsRequest) -> tuple[Any, dict[str, Part]]:
     else:
         raise bad_request("Statements are sent as application/json or multipart/mixed", "UNSUPPORTED_MEDIA_TYPE")
     try:
-        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        value = safe_json.loads(raw, parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError):
         raise bad_request("The body is not valid JSON", "INVALID_JSON") from None
     statements = value if isinstance(value, list) else [value]

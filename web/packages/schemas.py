@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from web.pagination import PageArgsSchema
+from web.pagination import MAX_INT64, PageArgsSchema
 
 # Documented as a pattern too (an ECMA regex: no inline flags), so clients see the rule.
 ZIP_NAME = validate.Regexp(r"^.*\.[Zz][Ii][Pp]$", error="Must be a .zip file name")
@@ -18,7 +18,7 @@ class UploadUrlRequestSchema(Schema):
     file_size = fields.Integer(
         required=True,
         strict=True,
-        validate=validate.Range(min=1),
+        validate=validate.Range(min=1, max=MAX_INT64),
         metadata={"description": "Bytes; above the deployment's maximum package size (2 GiB by default) "
                   "the answer is 400 FILE_TOO_LARGE"},
     )  # fmt: skip

@@ -33,7 +33,7 @@ from web.player.tokens import Claims, TokenError
 from web.services import db, services, settings
 
 blp = Blueprint("content", __name__, url_prefix="/content")
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$", re.ASCII)  # ASCII digits, few enough for int()
 _VERSION = re.compile(r"^v(\d{1,6})$")
 MAX_AGE = 3600
 

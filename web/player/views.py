@@ -22,8 +22,10 @@ from markupsafe import escape
 from config.settings import PROJECT_ROOT
 from models.packages import Package
 from models.sessions import LearnerSession
+from web import safe_json
 from web.errors import ApiError, handle_api_error, request_id
 from web.origins import moves_to_content_origin, require_tenant
+from web.pagination import MAX_INT32
 from web.player import activity_tree, commit_check, commits, runtime, tokens, xapi_report
 from web.player.package_info import PackageInfo, load
 from web.player.tokens import Claims, TokenError
@@ -223,7 +225,7 @@ def _json_body() -> Any:
     if len(raw) > MAX_COMMIT_BYTES:
         raise ApiError(413, "PAYLOAD_TOO_LARGE", "Request body too large")
     try:
-        return json.loads(raw.decode("utf-8"))
+        return safe_json.loads(raw)
     except (UnicodeDecodeError, ValueError):
         raise ApiError(400, "BAD_REQUEST", "Malformed JSON body") from None
 
@@ -284,6 +286,8 @@ def commit(session_id: str, state_id: str, launch_no: int) -> Response:
     final = runtime.TERMINATE if body.get("terminate") is True else runtime.ABANDON if body.get("abandon") else None
     sequence = body.get("commitSequence")
     sequence = sequence if isinstance(sequence, int) and not isinstance(sequence, bool) else 0
+    if abs(sequence) > MAX_INT32:  # the column is a 32-bit integer
+        raise ApiError(400, "VALIDATION_ERROR", "Validation failed", {"fieldErrors": {"commitSequence": ["too large"]}})
     commit_ = commits.Commit(session_id, claims.attempt or 0, state_id, launch_no, sequence, check.values, final)
     try:
         result = commits.store_commit(db(), package, commit_)

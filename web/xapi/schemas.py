@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from web.lrs.datatypes import IRI_PATTERN, is_iri, parse_timestamp
-from web.pagination import PageArgsSchema, PaginationSchema
+from web.pagination import MAX_INT32, PageArgsSchema, PaginationSchema
 
 ACTOR_SORTS = ("total_statements", "unique_activities", "completed_count", "passed_count", "failed_count",
                "avg_score_scaled", "first_activity", "last_activity", "actor_name", "actor_mbox")
@@ -64,7 +64,7 @@ class SortedPageSchema(PageArgsSchema):
 
 class XapiActorQuerySchema(SortedPageSchema):
     actor_mbox = fields.Email()
-    min_activities = fields.Integer(validate=validate.Range(min=0))
+    min_activities = fields.Integer(validate=validate.Range(min=0, max=MAX_INT32))
     sort = fields.String(load_default="total_statements", validate=validate.OneOf(ACTOR_SORTS))
 
 
@@ -72,7 +72,7 @@ class XapiActivityQuerySchema(SortedPageSchema):
     activity_id = Iri()
     activity_type = Iri()
     package_id = fields.String(validate=validate.Length(max=64))
-    min_learners = fields.Integer(validate=validate.Range(min=0))
+    min_learners = fields.Integer(validate=validate.Range(min=0, max=MAX_INT32))
     sort = fields.String(load_default="total_statements", validate=validate.OneOf(ACTIVITY_SORTS))
 
 
