@@ -110,7 +110,8 @@ class S3Storage:
         if not prefix.endswith("/"):
             raise ValueError("a prefix to delete must end with '/'")
         keys = list(self.list_keys(prefix))
-        errors = list(self.client.remove_objects(self.bucket, (DeleteObject(k) for k in keys)))
+        with _wrapped(prefix):
+            errors = list(self.client.remove_objects(self.bucket, (DeleteObject(k) for k in keys)))
         if errors:
             raise StorageError(f"{len(errors)} objects under {prefix} could not be deleted")
         return len(keys)

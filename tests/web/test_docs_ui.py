@@ -22,6 +22,18 @@ def test_openapi_info_should_carry_the_guide_and_this_instance_as_server(client,
     assert spec["servers"] == [{"url": settings.public_base_url, "description": "This instance"}]
 
 
+def test_every_operation_should_have_a_summary_and_a_description_with_an_example(client):
+    spec = client.get("/api/docs/openapi").json
+    lacking = [
+        f"{method.upper()} {path}"
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if method in ("get", "post", "put", "patch", "delete")
+        and not (operation.get("summary") and "```bash" in operation.get("description", ""))
+    ]
+    assert lacking == []
+
+
 def test_docs_page_should_name_the_product_and_serve_its_favicon(client):
     page = client.get("/api/docs").get_data(as_text=True)
     assert "<title>Allure Connect API</title>" in page and "/api/docs/static/favicon.svg" in page

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.fixtures.player import content_client
 from web import safe_json
 
 FLOOD = "[" * 100_000  # the parser's own recursion gives up on this
@@ -42,8 +43,10 @@ def _assert_refused(response, status: int = 400, code: str | None = "BAD_REQUEST
 
 @pytest.mark.parametrize("body", HOSTILE, ids=["flood", "limit+1", "900"])
 @pytest.mark.parametrize("path", ["/player/s/unknown-session/deliver", "/player/s/unknown-session/commit/x/1"])
-def test_player_runtime_should_refuse_deep_json_before_any_auth(client, path, body):
-    # sendBeacon posts text/plain; the player parses whatever arrives as JSON.
+def test_player_runtime_should_refuse_deep_json_before_any_auth(app, tenant, path, body):
+    # On the tenant's content origin, where the runtime answers; sendBeacon posts text/plain and the
+    # player parses whatever arrives as JSON.
+    client = content_client(app, tenant.tenant_id)
     for content_type in ("application/json", "text/plain;charset=UTF-8"):
         _assert_refused(client.post(path, data=body, content_type=content_type))
 

@@ -67,7 +67,12 @@ class Dispatches(MethodView):
     @blp.arguments(DispatchListArgsSchema, location="query")
     @blp.response(200, DispatchListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """List the tenant's dispatches"""
+        """List the tenant's dispatches
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" "$BASE/api/v1/dispatches?limit=20"
+        ```
+        """
         query = select(Dispatch).where(Dispatch.tenant_id == current_tenant_id())
         if "package_id" in args:
             query = query.where(Dispatch.package_id == args["package_id"])
@@ -84,7 +89,18 @@ class Dispatches(MethodView):
     @blp.response(201, DispatchEnvelopeSchema)
     @blp.alt_response(404, schema=ErrorEnvelopeSchema, description="PACKAGE_NOT_FOUND")
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Create a dispatch of one of the tenant's packages"""
+        """Create a dispatch of one of the tenant's packages
+
+        A dispatch hands a course to another LMS: it plays from here, limited by
+        `registration_limit` (distinct learners), `expires_in_hours` and the domains allowed to
+        frame it. Then build its ZIP with `POST /api/v1/dispatches/{id}/generate`.
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \\
+          -X POST "$BASE/api/v1/dispatches" \\
+          -d '{"package_id": "PACKAGE_ID", "dispatch_name": "Acme LMS", "registration_limit": 100}'
+        ```
+        """
         require_package(body["package_id"], current_tenant_id())
         hours = body["expires_in_hours"]
         dispatch = Dispatch(
@@ -107,13 +123,25 @@ class DispatchById(MethodView):
     @blp.response(200, DispatchEnvelopeSchema)
     @blp.alt_response(404, **NOT_FOUND_DOC)
     def get(self, dispatch_id: str) -> dict[str, Any]:
-        """Get a dispatch, with its token and launch URL"""
+        """Get a dispatch, with its token and launch URL
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" "$BASE/api/v1/dispatches/DISPATCH_ID"
+        ```
+        """
         return {"dispatch": full_body(tenant_dispatch(dispatch_id), settings())}
 
     @blp.response(200, DispatchRevokedSchema)
     @blp.alt_response(404, **NOT_FOUND_DOC)
     def delete(self, dispatch_id: str) -> dict[str, Any]:
-        """Revoke a dispatch: every later launch is refused"""
+        """Revoke a dispatch: every later launch is refused
+
+        Learners in the other LMS see a page saying the course is no longer available.
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" -X DELETE "$BASE/api/v1/dispatches/DISPATCH_ID"
+        ```
+        """
         dispatch = tenant_dispatch(dispatch_id)
         revoke_dispatch(dispatch)
         db().commit()
@@ -126,7 +154,15 @@ class DispatchGenerate(MethodView):
     @blp.alt_response(404, **NOT_FOUND_DOC)
     @blp.alt_response(409, schema=ErrorEnvelopeSchema, description="CONFLICT: the dispatch is revoked")
     def post(self, dispatch_id: str) -> dict[str, Any]:
-        """Queue the build of the dispatch ZIP (a SCORM 1.2 package for the other LMS)"""
+        """Queue the build of the dispatch ZIP (a SCORM 1.2 package for the other LMS)
+
+        Answers 202 with a job; when it has succeeded, download the ZIP from
+        `GET /api/v1/dispatches/{id}/zip` and import it into the other LMS.
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" -X POST "$BASE/api/v1/dispatches/DISPATCH_ID/generate"
+        ```
+        """
         dispatch = tenant_dispatch(dispatch_id)
         if dispatch.revoked_at is not None:
             raise ApiError(409, "CONFLICT", "A revoked dispatch cannot be generated", {"status": "revoked"})
@@ -150,7 +186,12 @@ class DispatchZip(MethodView):
     @blp.alt_response(404, **NOT_FOUND_DOC)
     @blp.alt_response(409, schema=ErrorEnvelopeSchema, description="CONFLICT: no ZIP is built yet")
     def get(self, dispatch_id: str) -> Response:
-        """Download the dispatch ZIP (409 CONFLICT until one is built)"""
+        """Download the dispatch ZIP (409 CONFLICT until one is built)
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" -o dispatch.zip "$BASE/api/v1/dispatches/DISPATCH_ID/zip"
+        ```
+        """
         dispatch = tenant_dispatch(dispatch_id)
         if dispatch.zip_key is None:
             raise ApiError(

@@ -48,7 +48,16 @@ class Health(MethodView):
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, schema=HealthSchema, description="A dependency is down")
     def get(self) -> tuple[dict[str, object], int]:
-        """Service health"""
+        """Service health
+
+        No key needed. `status` is `healthy` (200) when the database, Redis and storage all answer
+        within a couple of seconds, `unhealthy` (503) otherwise, with each check's result in
+        `checks`. Point load balancers and uptime checks here.
+
+        ```bash
+        curl "$BASE/api/health"
+        ```
+        """
         svc = services()
         checks = _probes().run()
         healthy = all(checks.values())

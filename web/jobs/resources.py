@@ -57,7 +57,15 @@ class Jobs(MethodView):
     @blp.arguments(JobListArgsSchema, location="query")
     @blp.response(200, JobListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """List jobs"""
+        """List jobs
+
+        The tenant's background jobs (imports, deletions, dispatch ZIP builds), newest first;
+        filter by `status` or `kind`.
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" "$BASE/api/v1/jobs?status=failed&limit=20"
+        ```
+        """
         query = select(Job).where(Job.tenant_id == current_tenant_id())
         if "status" in args:
             query = query.where(Job.status == args["status"])
@@ -73,7 +81,17 @@ class Jobs(MethodView):
 class JobById(MethodView):
     @blp.response(200, JobSchema)
     def get(self, job_id: str) -> dict[str, Any]:
-        """Get a job's status, stage, progress, result or error"""
+        """Get a job's status, stage, progress, result or error
+
+        Poll this after a 202: every second or two is plenty. `status` goes `queued` → `running` →
+        `succeeded` (with `result`, e.g. `result.package_id`) or `failed` (with `error.code`,
+        `error.message` and `error.details`). A queued import has a `position` among its tenant's
+        imports (0: next).
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" "$BASE/api/v1/jobs/JOB_ID"
+        ```
+        """
         job = get_tenant_job(job_id)
         reconcile(db(), job, services().redis)
         return job_body(job)

@@ -62,7 +62,14 @@ class ApiKeys(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, ApiKeyListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """List the tenant's API keys"""
+        """List the tenant's API keys
+
+        Prefixes, scopes and dates only: a key's secret is never shown again after its creation.
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" "$BASE/api/v1/api-keys"
+        ```
+        """
         query = select(ApiKey).where(ApiKey.tenant_id == current_tenant_id()).order_by(ApiKey.created_at)
         rows, total = paginate(db(), query, args["page"], args["limit"])
         return {
@@ -78,9 +85,14 @@ class ApiKeys(MethodView):
                       description=f"{limits.CREATION_RATE} (see Retry-After), or RATE_LIMIT_EXCEEDED")
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Create an API key (the secret is returned once)
-        ---
+
         A tenant holds at most `AC_MAX_KEYS_PER_TENANT` active keys (50 by default; 409 beyond) and
         creates at most `AC_MAX_KEYS_CREATED_PER_HOUR` keys an hour (20 by default; 429 beyond).
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \\
+          -X POST "$BASE/api/v1/api-keys" -d '{"scopes": ["read", "write"]}'
+        ```
         """
         limits.check_can_create(db(), current_tenant_id(), settings())
         key, secret = create_api_key(db(), current_tenant_id(), body["scopes"])
@@ -93,7 +105,14 @@ class ApiKeyById(MethodView):
     @scope("admin")
     @blp.response(200, ApiKeySchema)
     def delete(self, key_id: str) -> dict[str, Any]:
-        """Revoke an API key"""
+        """Revoke an API key
+
+        The key stops working at once; requests with it answer 401.
+
+        ```bash
+        curl -H "Authorization: Bearer $KEY" -X DELETE "$BASE/api/v1/api-keys/KEY_ID"
+        ```
+        """
         key = db().get(ApiKey, key_id)
         if key is None or key.tenant_id != current_tenant_id():
             raise ApiError(404, "NOT_FOUND", "API key not found")
