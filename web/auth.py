@@ -40,6 +40,9 @@ def presented_key() -> str | None:
 
 def authenticate() -> Principal:
     secret = presented_key()
+    if not secret and request.headers.get("Authorization", "").strip():
+        raise ApiError(401, "UNAUTHORIZED", "Send the key as 'Authorization: Bearer <key>' or in the X-API-Key header.",
+                       {"header": "Authorization"})
     if not secret:
         raise ApiError(401, "UNAUTHORIZED", "Missing API key")
     key = find_active_key(db(), secret)

@@ -21,6 +21,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import PathConverter, UnicodeConverter
 
 from web import safe_json
+from web.errors import ApiError
 
 BAD_TEXT_MESSAGE = "Must be valid UTF-8 text without NUL characters."
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -79,6 +80,10 @@ class ArgumentsParser(FlaskParser):
     def _raw_load_json(self, req: Request) -> Any:
         # webargs' own reader calls json.loads directly; TooDeep is a JSONDecodeError, so webargs answers 400.
         if not is_json_request(req):
+            if req.get_data(cache=True).strip():
+                # Without the header the body would be ignored and every field reported missing.
+                raise ApiError(400, "BAD_REQUEST", "Send JSON bodies with the header Content-Type: application/json.",
+                               {"content_type": req.content_type or None})
             return core.missing
         return safe_json.loads(req.get_data(cache=True))
 
