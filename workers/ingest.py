@@ -317,6 +317,7 @@ class _Progress:
         self._lock = threading.Lock()
 
     def __call__(self, stage: str, percent: int) -> None:
+        self.ctx.stage = stage
         now = time.monotonic()
         with self._lock:
             if self.last is not None and now - self.last < _PROGRESS_INTERVAL:

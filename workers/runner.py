@@ -28,9 +28,12 @@ class JobContext:
     params: dict[str, Any]
     services: WorkerContext
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    # The stage running now, even when throttled progress has not written it yet: a failure names it.
+    stage: str | None = None
 
     def progress(self, stage: str, percent: int) -> None:
         """Record the running stage and percent in its own short transaction."""
+        self.stage = stage
         with transaction(self.services.engine) as session:
             job = session.get(Job, self.job_id)
             if job is not None:
@@ -55,8 +58,11 @@ def run_job(job_id: str, body: JobBody, services: WorkerContext | None = None) -
     try:
         result = body(ctx)
     except PipelineError as err:
-        _finish(services, job_id, JobStatus.FAILED, error=(err.code, err.message, err.details))
+        _finish(services, job_id, JobStatus.FAILED, error=(err.code, err.message, err.details), stage=ctx.stage)
         return {"error": err.code}
+    except Exception:
+        _record_stage(services, job_id, ctx.stage)  # RQ records the failure; the row keeps where it happened
+        raise
     _finish(services, job_id, JobStatus.SUCCEEDED, result=result)
     return result
 
@@ -86,18 +92,32 @@ def _finish(
     status: JobStatus,
     result: dict[str, Any] | None = None,
     error: tuple[str, str, dict[str, Any]] | None = None,
+    stage: str | None = None,
 ) -> None:
     with transaction(services.engine) as session:
         job = session.get(Job, job_id, with_for_update=True)
         if job is None:
             return
         job.status = status
+        job.stage = stage or job.stage
         job.finished_at = utcnow()
         if status == JobStatus.SUCCEEDED:
             job.progress, job.stage, job.result = 100, "done", result
             job.error_code = job.error_message = job.error_details = None
         elif error is not None:
             job.error_code, job.error_message, job.error_details = error
+
+
+def _record_stage(services: WorkerContext, job_id: str, stage: str | None) -> None:
+    if stage is None:
+        return
+    try:
+        with transaction(services.engine) as session:
+            job = session.get(Job, job_id)
+            if job is not None:
+                job.stage = stage
+    except Exception:  # the database may be what failed; the original error matters more
+        log.exception("could not record the stage of job %s", job_id)
 
 
 def record_infrastructure_failure(rq_job: RQJob, code: str, message: str) -> None:

@@ -371,6 +371,15 @@ class TestReadAndDelete:
         assert ingest.client.get("/api/v1/packages", headers=tenant.headers).json["count"] == 0
         assert ingest.stored_keys(f"tenants/{tenant.tenant_id}/packages/") == []
 
+    @pytest.mark.parametrize(("name", "code", "stage"), [
+        ("invalid_catapult_lts_209-1-not-a-zip.zip", "NOT_A_ZIP", "validate"),
+        ("invalid_moodle_singlescobasic_missingorg.zip", "MANIFEST_INVALID", "manifest"),
+    ])
+    def test_failed_import_should_name_the_stage_that_failed(self, ingest, tenant, name, code, stage):
+        folder = "cmi5" if "catapult" in name else "scorm12"
+        job = ingest.import_file(tenant, CORPUS / folder / name)
+        assert (job["status"], job["error"]["code"], job["stage"]) == ("failed", code, stage)
+
 
 def test_presigned_put_is_plain_http(ingest, tenant):
     """The Quick Start's PUT: no SDK, only the URL and the required headers."""
