@@ -20,7 +20,7 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -93,6 +93,12 @@ def _mode_claim(mode: str) -> str | None:
     if mode not in MODES:
         raise ValueError(f"unknown launch mode {mode!r}")
     return None if mode == NORMAL else mode  # absent means normal: tokens minted before modes stay valid
+
+
+def expires_at(token: str) -> datetime:
+    """When a token minted here expires (read from the token itself, so it is exactly what is enforced)."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return datetime.fromtimestamp(claims["exp"], UTC)
 
 
 def mint_launch(secret: str, *, session_id: str, tenant_id: str, package_id: str, attempt: int,

@@ -19,7 +19,7 @@ from web.player.package_info import EDITIONS
 from web.player.timefmt import format_duration, parse_duration
 from web.services import db, settings
 from web.sessions import schemas
-from web.sessions.service import launch_url, open_session, session_body
+from web.sessions.service import launch_link, open_session, session_body
 
 blp = Blueprint("sessions", __name__, url_prefix="/api/v1/sessions", description="Learner sessions and launches")
 
@@ -59,8 +59,9 @@ class Sessions(MethodView):
         db().commit()
         package = db().get(Package, learner.package_id)
         mode = args["mode"]
-        return {"session": session_body(learner, package), "launch_url": launch_url(settings(), learner, mode),
-                "mode": mode}
+        link = launch_link(settings(), learner, mode, args.get("launch_ttl_seconds"))
+        return {"session": session_body(learner, package), "launch_url": link.url,
+                "launch_url_expires_at": isoformat(link.expires_at), "mode": mode}
 
     @blp.arguments(schemas.SessionListArgsSchema, location="query")
     @blp.response(200, schemas.SessionListSchema)

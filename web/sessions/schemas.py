@@ -73,6 +73,9 @@ class SessionCreateSchema(Schema):
     user_id = fields.String(required=True, validate=validate.Length(min=1, max=MAX_USER_ID))
     user_name = fields.String(allow_none=True, validate=validate.Length(max=MAX_USER_ID))
     new_attempt = fields.Boolean(load_default=False)
+    launch_ttl_seconds = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=10, max=3600),
+        metadata={"description": "How long the launch link works, in seconds (10-3600; default 300)"})
     mode = fields.String(load_default=NORMAL, validate=validate.OneOf(MODES), metadata={"description": (
         "`normal` records progress; `review` shows the learner's current attempt as it was stored and records "
         "nothing; `browse` previews the course from the start and records nothing (both launch with credit "
@@ -88,6 +91,8 @@ class SessionCreatedSchema(Schema):
     session = fields.Nested(SessionSchema, required=True)
     launch_url = fields.String(required=True, metadata={
         "description": "Signed, single-use, expiring launch link, on the tenant's content origin"})
+    launch_url_expires_at = fields.String(required=True, metadata={
+        "description": "When the launch link stops working (ISO 8601, UTC)", "example": "2026-01-01T12:05:00.000Z"})
     mode = fields.String(required=True, validate=validate.OneOf(MODES), metadata={"description": "The launch mode"})
 
 

@@ -6,6 +6,8 @@ sessions for learners arriving through another LMS (`dispatch_id`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -101,13 +103,23 @@ def start_new_attempt(db: Session, learner: LearnerSession, package: Package) ->
     learner.completed_at = None
 
 
-def launch_url(settings: Settings, learner: LearnerSession, mode: str = tokens.NORMAL) -> str:
-    """A signed, single-use launch link for the learner's current attempt (expires per settings)."""
+@dataclass(frozen=True)
+class LaunchLink:
+    """A signed, single-use launch link and the moment it stops working."""
+
+    url: str
+    expires_at: datetime
+
+
+def launch_link(settings: Settings, learner: LearnerSession, mode: str = tokens.NORMAL,
+                ttl_seconds: int | None = None) -> LaunchLink:  # fmt: skip
+    """A launch link for the learner's current attempt, valid `ttl_seconds` (the settings' default)."""
     token = tokens.mint_launch(
         settings.secret_key, session_id=learner.id, tenant_id=learner.tenant_id, package_id=learner.package_id,
-        attempt=learner.attempt, ttl_seconds=settings.launch_token_ttl_seconds, mode=mode,
+        attempt=learner.attempt, ttl_seconds=ttl_seconds or settings.launch_token_ttl_seconds, mode=mode,
     )  # fmt: skip
-    return f"{parse_template(settings.content_origins).origin(learner.tenant_id)}/player/launch/{token}"
+    url = f"{parse_template(settings.content_origins).origin(learner.tenant_id)}/player/launch/{token}"
+    return LaunchLink(url, tokens.expires_at(token))
 
 
 def session_body(learner: LearnerSession, package: Package | None, *, detail: bool = False,

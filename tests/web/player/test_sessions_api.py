@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
+
+import pytest
 
 from tests.fixtures.player import GOLF_12, GOLF_2004, cmi12
 
@@ -23,6 +27,29 @@ def test_post_session_answers_201_with_session_and_signed_launch_url(player, ten
     url = urlsplit(body["launch_url"])
     # On the tenant's own content origin (the embedded default), never the API's.
     assert url.path.startswith("/player/launch/") and url.netloc == f"t-{tenant.tenant_id}.localhost:3000"
+
+
+def test_post_session_says_when_the_launch_link_expires_and_takes_its_lifetime(player, client, tenant):
+    package_id = player.package(tenant, GOLF_12)
+    before = datetime.now(UTC)
+    default = player.open(tenant, package_id)
+    expires = datetime.fromisoformat(default["launch_url_expires_at"].replace("Z", "+00:00"))
+    assert timedelta(seconds=298) <= expires - before <= timedelta(seconds=302)
+    short = player.open(tenant, package_id, launch_ttl_seconds=10)
+    expires = datetime.fromisoformat(short["launch_url_expires_at"].replace("Z", "+00:00"))
+    assert timedelta(seconds=8) <= expires - before <= timedelta(seconds=12)
+    time.sleep(12)
+    refused = client.get(short["launch_url"], headers={"Accept": "application/json"})
+    assert refused.status_code == 410 and refused.json["error"]["code"] == "LAUNCH_TOKEN_EXPIRED"
+    assert client.get(player.open(tenant, package_id)["launch_url"]).status_code == 303
+
+
+@pytest.mark.parametrize("ttl", [0, 9, 3601, "a lot"])
+def test_post_session_refuses_a_launch_lifetime_out_of_range(player, client, tenant, ttl):
+    package_id = player.package(tenant, GOLF_12)
+    body = {"package_id": package_id, "user_id": "learner-1", "launch_ttl_seconds": ttl}
+    r = client.post("/api/v1/sessions", json=body, headers=tenant.headers)
+    assert r.status_code == 400 and "launch_ttl_seconds" in r.json["error"]["details"]["fieldErrors"]
 
 
 def test_post_session_twice_returns_the_same_session_and_new_attempt_increments(player, tenant):
