@@ -33,16 +33,22 @@ class ApiKey(Base):
     tenant_id: Mapped[str] = mapped_column(
         ForeignKey("tenants.id", ondelete="CASCADE"), index=True, nullable=False
     )
+    # What the key is for, as its owner named it ("LMS production"); shown in lists.
+    name: Mapped[str] = mapped_column(String(200), nullable=False, default="", server_default="")
     prefix: Mapped[str] = mapped_column(String(24), nullable=False)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     scopes: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def scope_set(self) -> frozenset[str]:
         return frozenset(self.scopes.split(","))
+
+    def expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or utcnow())
 
 
 def hash_key(secret: str) -> str:
@@ -61,7 +67,8 @@ def create_tenant(
     return tenant
 
 
-def create_api_key(session: Session, tenant_id: str, scopes: list[str]) -> tuple[ApiKey, str]:
+def create_api_key(session: Session, tenant_id: str, scopes: list[str], name: str = "",
+                   expires_at: datetime | None = None) -> tuple[ApiKey, str]:  # fmt: skip
     """Create a key; returns the row and the secret, which is never stored or shown again."""
     unknown = set(scopes) - set(SCOPES)
     if unknown or not scopes:
@@ -72,14 +79,22 @@ def create_api_key(session: Session, tenant_id: str, scopes: list[str]) -> tuple
         prefix=secret[: len(KEY_PREFIX) + 6],
         key_hash=hash_key(secret),
         scopes=",".join(s for s in SCOPES if s in scopes),
+        name=name,
+        expires_at=expires_at,
     )
     session.add(key)
     session.flush()
     return key, secret
 
 
+def find_key(session: Session, secret: str) -> ApiKey | None:
+    """The key with this secret, whatever its state."""
+    return session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(secret)))
+
+
 def find_active_key(session: Session, secret: str) -> ApiKey | None:
-    key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(secret)))
-    if key is None or key.revoked_at is not None:
+    """The key with this secret unless it is revoked or expired."""
+    key = find_key(session, secret)
+    if key is None or key.revoked_at is not None or key.expired():
         return None
     return key

@@ -10,8 +10,8 @@ from typing import TypeVar
 from flask import Flask, current_app, g, request
 from sqlalchemy import update
 
-from models.base import utcnow
-from models.tenants import ApiKey, find_active_key
+from models.base import isoformat, utcnow
+from models.tenants import ApiKey, find_key
 from web.errors import ApiError
 from web.services import db
 
@@ -45,9 +45,12 @@ def authenticate() -> Principal:
                        {"header": "Authorization"})
     if not secret:
         raise ApiError(401, "UNAUTHORIZED", "Missing API key")
-    key = find_active_key(db(), secret)
-    if key is None:
+    key = find_key(db(), secret)
+    if key is None or key.revoked_at is not None:
         raise ApiError(401, "UNAUTHORIZED", "Invalid or revoked API key")
+    if key.expired():
+        raise ApiError(401, "API_KEY_EXPIRED", "This API key has expired; create a new one.",
+                       {"expired_at": isoformat(key.expires_at)})
     _touch(key)
     return Principal(key.id, key.tenant_id, key.scope_set)
 

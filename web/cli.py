@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,14 +65,21 @@ def tenants_list(as_json: bool) -> None:
 @keys_cli.command("create")
 @click.option("--tenant", "tenant_id", required=True)
 @click.option("--scopes", default="read,write", show_default=True)
+@click.option("--name", default="", help="What the key is for.")
+@click.option("--expires-at", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), default=None,
+              help="When the key stops working (UTC).")
 @click.option("--json", "as_json", is_flag=True)
-def keys_create(tenant_id: str, scopes: str, as_json: bool) -> None:
+def keys_create(tenant_id: str, scopes: str, name: str, expires_at: datetime | None, as_json: bool) -> None:
     """Create an API key; the secret is printed once, here."""
     with services().sessions.begin() as session:
         if session.get(Tenant, tenant_id) is None:
             raise click.ClickException(f"no tenant {tenant_id}")
+        expiry = expires_at.replace(tzinfo=UTC) if expires_at else None
+        if expiry is not None and expiry <= utcnow():
+            raise click.ClickException("--expires-at must be in the future")
         try:
-            key, secret = create_api_key(session, tenant_id, [s.strip() for s in scopes.split(",") if s.strip()])
+            key, secret = create_api_key(session, tenant_id, [s.strip() for s in scopes.split(",") if s.strip()],
+                                         name, expiry)
         except ValueError as err:
             raise click.ClickException(str(err)) from None
         key_id = key.id
@@ -89,18 +97,23 @@ def keys_list(tenant_id: str | None, as_json: bool) -> None:
     with services().sessions() as session:
         rows = [_key_row(k) for k in session.scalars(query)]
     for row in rows:
-        _emit(as_json, row, f"{row['id']}  {row['prefix']}…  {row['scopes']}  revoked={row['revoked_at']}")
+        text = (f"{row['id']}  {row['name'] or '-'}  {row['prefix']}…  {','.join(row['scopes'])}  "
+                f"created={row['created_at']}  last used={row['last_used_at']}  expires={row['expires_at']}  "
+                f"revoked={row['revoked_at']}")
+        _emit(as_json, row, text)
 
 
 def _key_row(key: ApiKey) -> dict[str, Any]:
     return {
         "id": key.id,
         "tenant_id": key.tenant_id,
+        "name": key.name,
         "prefix": key.prefix,
         "scopes": key.scopes.split(","),
         "created_at": isoformat(key.created_at),
         "last_used_at": isoformat(key.last_used_at),
         "revoked_at": isoformat(key.revoked_at),
+        "expires_at": isoformat(key.expires_at),
     }
 
 

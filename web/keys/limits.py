@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
@@ -29,7 +29,9 @@ def check_can_create(session: Session, tenant_id: str, settings: Settings) -> No
     Locks the tenant's row until the caller's transaction ends: call it right before creating the key.
     """
     session.execute(select(Tenant.id).where(Tenant.id == tenant_id).with_for_update())
-    active = session.scalar(select(func.count()).where(ApiKey.tenant_id == tenant_id, ApiKey.revoked_at.is_(None)))
+    unexpired = or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > utcnow())
+    active = session.scalar(select(func.count()).where(ApiKey.tenant_id == tenant_id, ApiKey.revoked_at.is_(None),
+                                                       unexpired))
     if (active or 0) >= settings.max_keys_per_tenant:
         raise ApiError(409, LIMIT_REACHED, "The tenant holds its maximum of active API keys; revoke one first",
                        {"limit": settings.max_keys_per_tenant, "active": active})

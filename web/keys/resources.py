@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import select
 
 from models.base import isoformat, utcnow
@@ -23,17 +24,29 @@ blp = Blueprint("api_keys", __name__, url_prefix="/api/v1/api-keys", description
 
 class ApiKeySchema(Schema):
     id = fields.String(required=True)
+    name = fields.String(required=True, metadata={"description": "What the key is for"})
     prefix = fields.String(required=True, metadata={"description": "The visible start of the key"})
     scopes = fields.List(fields.String(), required=True)
     created_at = fields.String(required=True)
     last_used_at = fields.String(allow_none=True)
     revoked_at = fields.String(allow_none=True)
+    expires_at = fields.String(allow_none=True, metadata={"description": "When the key stops working; null: never"})
 
 
 class ApiKeyCreateSchema(Schema):
     scopes = fields.List(
         fields.String(validate=validate.OneOf(SCOPES)), required=True, validate=validate.Length(min=1)
     )
+    name = fields.String(load_default="", validate=validate.Length(max=200),
+                         metadata={"example": "LMS production"})
+    expires_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC,
+                                      metadata={"description": "When the key stops working (ISO 8601, in the future)",
+                                                "example": "2027-01-01T00:00:00Z"})
+
+    @validates("expires_at")
+    def _in_the_future(self, value: datetime | None, **_kwargs: object) -> None:
+        if value is not None and value <= utcnow():
+            raise ValidationError("Must be in the future.")
 
 
 class ApiKeyCreatedSchema(ApiKeySchema):
@@ -48,11 +61,13 @@ class ApiKeyListSchema(Schema):
 def key_body(key: ApiKey) -> dict[str, Any]:
     return {
         "id": key.id,
+        "name": key.name,
         "prefix": key.prefix,
         "scopes": key.scopes.split(","),
         "created_at": isoformat(key.created_at),
         "last_used_at": isoformat(key.last_used_at),
         "revoked_at": isoformat(key.revoked_at),
+        "expires_at": isoformat(key.expires_at),
     }
 
 
@@ -95,7 +110,7 @@ class ApiKeys(MethodView):
         ```
         """
         limits.check_can_create(db(), current_tenant_id(), settings())
-        key, secret = create_api_key(db(), current_tenant_id(), body["scopes"])
+        key, secret = create_api_key(db(), current_tenant_id(), body["scopes"], body["name"], body["expires_at"])
         db().commit()
         return {**key_body(key), "key": secret}
 
