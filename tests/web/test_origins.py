@@ -79,7 +79,8 @@ class TestApiOriginRefusesThePlayer:
                             ("GET", "/player/vendor/scorm12.min.js"), ("GET", "/player/static/player.js")):  # fmt: skip
             parts = urlsplit(url)
             path = f"{parts.path}?{parts.query}"  # the same path, on the API origin
-            response = client.open(path, method=method, json=cmi12(1) if method == "POST" else None)
+            response = client.open(path, method=method, json=cmi12(1) if method == "POST" else None,
+                                   headers={"Accept": "application/json"})
             assert (response.status_code, response.json["error"]["code"]) == (421, "MISDIRECTED_REQUEST"), path
 
     def test_a_launch_link_opened_on_the_api_origin_moves_to_its_content_origin(self, player, client, tenant):
@@ -124,7 +125,7 @@ class TestTenantsAreSeparated:
         for method, url, body in requests:
             assert client.open(url, method=method, json=body).status_code == 200, url  # answers on its own origin
             path = url.split(their_launch.origin, 1)[1]
-            response = client.open(wrong + path, method=method, json=body)
+            response = client.open(wrong + path, method=method, json=body, headers={"Accept": "application/json"})
             assert (response.status_code, response.json["error"]["code"]) == (404, "NOT_FOUND"), path
         stored = player.session(theirs, their_launch.session_id)
         assert stored["cmi_data"].get("cmi.core.lesson_status") in (None, "incomplete")

@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Response, render_template, request
+from flask import Response
 
-from web.errors import envelope, request_id
-
-TITLE = "This course cannot be opened"
+from web import learner_page
 
 
 @dataclass
@@ -34,33 +32,10 @@ class Refusal(Exception):
         return f"{self.code}: {self.message}"
 
 
-def wants_json() -> bool:
-    """True for API-style calls: JSON preferred over HTML, or `?format=json`."""
-    if request.args.get("format") == "json":
-        return True
-    accept = request.accept_mimetypes
-    return accept["application/json"] > accept["text/html"]
-
-
 def respond(refusal: Refusal) -> Response:
-    """Answer a refusal in the form the caller wants, never cached, framable by the host LMS."""
-    if wants_json():
-        response = envelope(refusal.status, refusal.code, refusal.message, refusal.details)
-    else:
-        html = render_template(
-            "dispatches/refused.html",
-            title=TITLE,
-            message=refusal.message,
-            hint=refusal.hint,
-            code=refusal.code,
-            request_id=request_id(),
-        )
-        response = Response(html, status=refusal.status, mimetype="text/html")
-        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    """Answer a refusal in the form the caller wants (a page for the learner, JSON for programs)."""
+    return learner_page.refusal(refusal.status, refusal.code, refusal.message,
+                                refusal.hint or learner_page.ASK_AGAIN, refusal.details)
 
 
 def token_invalid(reason_code: str) -> Refusal:

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from flask import Blueprint, Response, request
 
 from pipeline.errors import ObjectNotFound, StorageError
+from web import learner_page
 from web.errors import ApiError
 from web.origins import require_tenant
 from web.player import file_cache, tokens
@@ -33,6 +34,12 @@ from web.player.tokens import Claims, TokenError
 from web.services import db, services, settings
 
 blp = Blueprint("content", __name__, url_prefix="/content")
+
+
+@blp.errorhandler(ApiError)
+def _refusal(err: ApiError) -> Response:
+    """A refused page of a course is shown to the learner inside the player's frame: a page, not JSON."""
+    return learner_page.refusal(err.status, err.code, err.message, details=err.details)
 _RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$", re.ASCII)  # ASCII digits, few enough for int()
 _VERSION = re.compile(r"^v(\d{1,6})$")
 MAX_AGE = 3600

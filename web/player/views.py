@@ -17,13 +17,12 @@ import time
 from typing import Any
 
 from flask import Blueprint, Response, make_response, redirect, render_template, request, send_from_directory
-from markupsafe import escape
 
 from config.settings import PROJECT_ROOT
 from models.packages import Package
 from models.sessions import LearnerSession
-from web import safe_json
-from web.errors import ApiError, handle_api_error, request_id
+from web import learner_page, safe_json
+from web.errors import ApiError, handle_api_error
 from web.origins import moves_to_content_origin, require_tenant
 from web.pagination import MAX_INT32
 from web.player import activity_tree, commit_check, commits, runtime, tokens, xapi_report
@@ -39,25 +38,21 @@ MAX_COMMIT_BYTES = 2 * 1024 * 1024
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}
 
 
-_REFUSAL_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Course unavailable</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem">
-<h1 style="font-size: 1.3rem">This course cannot be opened</h1><p>{message}</p>
-<p style="color: #667"><small>{code} &middot; request {request_id}</small></p></body></html>"""
+# What the learner can do about a refusal, for the page; anything else gets learner_page.ASK_AGAIN.
+_HINTS = {
+    "LAUNCH_TOKEN_USED": "A launch link opens the course once. Go back to the site that sent you and open the "
+                         "course from there again: it gives you a new link.",
+    "LAUNCH_TOKEN_EXPIRED": "A launch link works for a few minutes only. Go back to the site that sent you and "
+                            "open the course from there again: it gives you a new link.",
+}
 
 
 @blp.errorhandler(ApiError)
 def _refusal(err: ApiError) -> Response:
-    """Browsers opening a launch link or the player page read a page; everything else gets the envelope."""
-    wants_page = request.method == "GET" and request.endpoint in ("player.launch", "player.player_page")
-    accept = request.accept_mimetypes
-    if wants_page and accept.accept_html and accept.best_match(["application/json", "text/html"]) == "text/html":
-        body = _REFUSAL_PAGE.format(message=escape(err.message), code=escape(err.code),
-                                    request_id=escape(request_id()))  # fmt: skip
-        response = make_response(body, err.status)
-        response.headers.update({**SECURITY_HEADERS, "X-Request-ID": request_id()})
-        return response
+    """A browser opening a link or a page reads a page; the runtime's calls (POST) get the envelope."""
+    if request.method in ("GET", "HEAD"):
+        return learner_page.refusal(err.status, err.code, err.message, _HINTS.get(err.code, learner_page.ASK_AGAIN),
+                                    err.details)
     return handle_api_error(err)
 
 

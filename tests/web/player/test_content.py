@@ -78,7 +78,9 @@ def test_head_has_headers_and_no_body(client, golf):
 @pytest.mark.parametrize("path", ["Playing/", "Playing", "shared/nothing.js", "./", "../imsmanifest.xml"])
 def test_directories_and_unknown_files_are_404_never_listed(client, golf, path):
     _, base = golf
-    response = client.get(base + path)
+    page = client.get(base + path)  # inside the player's frame, the learner reads a page
+    assert page.status_code == 404 and page.mimetype == "text/html" and b"This course cannot be opened" in page.data
+    response = client.get(base + path, headers={"Accept": "application/json"})
     assert response.status_code == 404
     assert response.json["error"]["code"] == "NOT_FOUND"
 
@@ -94,7 +96,8 @@ def test_missing_forged_or_expired_credentials_are_403(client, settings, golf):
                                      tenant_id=claims.tenant_id, package_id=claims.package_id, version=1,
                                      attempt=1)  # fmt: skip
     for bad in (token[:-3] + "abc", expired, launch_kind, "x"):
-        response = client.get(f"{origin}/content/t/{bad}/shared/launchpage.html")
+        response = client.get(f"{origin}/content/t/{bad}/shared/launchpage.html",
+                              headers={"Accept": "application/json"})
         assert (response.status_code, response.json["error"]["code"]) == (403, "FORBIDDEN")
 
 
