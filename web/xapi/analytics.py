@@ -28,10 +28,17 @@ def _counters(row: Any) -> dict[str, Any]:
     }
 
 
-def actor_body(row: Any) -> dict[str, Any]:
-    """One actor as the overview shows it."""
-    return {"actor_mbox": row.actor_mbox, "actor_name": row.actor_name, "total_statements": row.total_statements,
-            "unique_activities": row.unique_activities, **_counters(row)}
+def learner_key(home_page: str, user_id: str) -> str:
+    """The actor key of a partner's learner: an account on this service named by the partner's user id."""
+    return f"account:{home_page}|{user_id}"
+
+
+def actor_body(row: Any, home_page: str) -> dict[str, Any]:
+    """One actor as the overview shows it, with `user_id` when it is one of the partner's learners."""
+    prefix = learner_key(home_page, "")
+    user_id = row.actor_key[len(prefix):] if row.actor_key.startswith(prefix) else None
+    return {"actor_mbox": row.actor_mbox, "actor_name": row.actor_name, "user_id": user_id,
+            "total_statements": row.total_statements, "unique_activities": row.unique_activities, **_counters(row)}
 
 
 def activity_body(row: Any) -> dict[str, Any]:
@@ -74,18 +81,21 @@ def _known_total(session: Session, tenant_id: str, args: dict[str, Any], filters
     return session.scalar(select(getattr(XapiRollupState, column)).where(XapiRollupState.tenant_id == tenant_id)) or 0
 
 
-def list_actors(session: Session, tenant_id: str, args: dict[str, Any]) -> dict[str, Any]:
-    """A page of actor rollups with the overview's filters and sorting."""
+def list_actors(session: Session, tenant_id: str, args: dict[str, Any], home_page: str) -> dict[str, Any]:
+    """A page of actor rollups with the overview's filters and sorting; `home_page` names our learners' accounts."""
     query = select(*XapiActorRollup.__table__.c).where(XapiActorRollup.tenant_id == tenant_id)
     if args.get("actor_mbox"):
         # The actor key of an mbox is `mbox:mailto:<address>`: the primary key finds it.
         query = query.where(XapiActorRollup.actor_key == f"mbox:mailto:{args['actor_mbox']}")
+    if args.get("user_id"):
+        query = query.where(XapiActorRollup.actor_key == learner_key(home_page, args["user_id"]))
     if args.get("min_activities") is not None:
         query = query.where(XapiActorRollup.unique_activities >= args["min_activities"])
     query = _sorted(query, XapiActorRollup, args["sort"], args["order"], XapiActorRollup.actor_key)
-    known = _known_total(session, tenant_id, args, ("actor_mbox", "min_activities"), "actors")
+    known = _known_total(session, tenant_id, args, ("actor_mbox", "user_id", "min_activities"), "actors")
     rows, total = _page(session, query, args, known)
-    return {"actors": [actor_body(r) for r in rows], "pagination": pagination_block(args["page"], args["limit"], total)}
+    return {"actors": [actor_body(r, home_page) for r in rows],
+            "pagination": pagination_block(args["page"], args["limit"], total)}
 
 
 def list_activities(session: Session, tenant_id: str, args: dict[str, Any]) -> dict[str, Any]:

@@ -147,7 +147,7 @@ class ActorAnalytics(MethodView):
         curl -H "Authorization: Bearer $KEY" "$BASE/api/v1/xapi/analytics/actors?min_activities=1&limit=20"
         ```
         """
-        return _json(list_actors(db(), current_tenant_id(), args))
+        return _json(list_actors(db(), current_tenant_id(), args, settings().public_base_url))
 
 
 @blp.route("/analytics/activities")

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from models.sessions import MAX_USER_ID
 from web.lrs.datatypes import IRI_PATTERN, is_iri, parse_timestamp
 from web.pagination import MAX_INT32, PageArgsSchema, PaginationSchema
 
@@ -64,6 +65,8 @@ class SortedPageSchema(PageArgsSchema):
 
 class XapiActorQuerySchema(SortedPageSchema):
     actor_mbox = fields.Email()
+    user_id = fields.String(validate=validate.Length(min=1, max=MAX_USER_ID), metadata={
+        "description": "A learner of yours: the user_id given when their session was opened"})
     min_activities = fields.Integer(validate=validate.Range(min=0, max=MAX_INT32))
     sort = fields.String(load_default="total_statements", validate=validate.OneOf(ACTOR_SORTS))
 
@@ -89,6 +92,8 @@ class _XapiCounters(Schema):
 class XapiActorSchema(_XapiCounters):
     actor_mbox = fields.String(allow_none=True)
     actor_name = fields.String(allow_none=True)
+    user_id = fields.String(allow_none=True, metadata={
+        "description": "The partner's user_id when the actor is one of its learners (an account on this service)"})
     unique_activities = fields.Integer(required=True)
 
 

@@ -29,7 +29,8 @@ def test_actors_analytics_has_overview_shape(app, client, lrs, run_jobs):
     body = client.get(ACTORS, headers=lrs.tenant.headers).get_json()
     assert body["pagination"] == {"page": 1, "limit": 20, "total": 2, "total_pages": 1}
     assert body["actors"][0] == {
-        "actor_mbox": "john@example.com", "actor_name": "John", "total_statements": 3, "unique_activities": 2,
+        "actor_mbox": "john@example.com", "actor_name": "John", "user_id": None, "total_statements": 3,
+        "unique_activities": 2,
         "completed_count": 1, "passed_count": 1, "failed_count": 0, "avg_score_scaled": 0.85,
         "first_activity": "2025-01-01T00:00:00.000Z", "last_activity": "2025-01-15T14:30:00.000Z",
     }
@@ -70,3 +71,23 @@ def test_analytics_are_tenant_scoped(client, make_lrs, run_jobs):
     seed(client, owner, run_jobs, "http://example.com/course")
     assert client.get(ACTORS, headers=other.tenant.headers).get_json()["actors"] == []
     assert client.get(ACTIVITIES, headers=other.tenant.headers).get_json()["activities"] == []
+
+
+def test_learners_with_the_same_name_are_two_actors_found_by_user_id(client, lrs, run_jobs, settings):
+    def learner(user_id: str, verb: str) -> dict:
+        body = statement("unused@example.com", verb, "http://example.com/course", timestamp="2025-02-01T00:00:00Z")
+        body["actor"] = {"objectType": "Agent", "name": "Doe, Jane",
+                         "account": {"homePage": settings.public_base_url, "name": user_id}}
+        return body
+
+    batch = [learner("learner-1", "completed"), learner("learner-2", "failed"), learner("learner-2", "failed")]
+    assert client.post("/api/v1/xapi/statements", json=batch, headers=lrs.tenant.headers).status_code == 200
+    run_jobs()
+    actors = client.get(ACTORS, headers=lrs.tenant.headers).get_json()["actors"]
+    assert sorted((a["user_id"], a["actor_name"], a["total_statements"]) for a in actors) == [
+        ("learner-1", "Doe, Jane", 1), ("learner-2", "Doe, Jane", 2)]
+    one = client.get(ACTORS, query_string={"user_id": "learner-2"}, headers=lrs.tenant.headers).get_json()
+    assert [(a["user_id"], a["failed_count"]) for a in one["actors"]] == [("learner-2", 2)]
+    assert one["pagination"]["total"] == 1
+    none = client.get(ACTORS, query_string={"user_id": "nobody"}, headers=lrs.tenant.headers).get_json()
+    assert none["actors"] == [] and none["pagination"]["total"] == 0
