@@ -6,9 +6,9 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from allure_connect import Client, RateLimited, TransportError
 from flask import Flask
 
-from allure_connect import Client, RateLimited, TransportError
 from config.settings import Settings
 from tests.fixtures.platform import LiveStack, TenantKey, start_stack
 
