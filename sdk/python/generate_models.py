@@ -45,7 +45,7 @@ def generate(output: Path) -> None:
                 sys.executable, "-m", "datamodel_code_generator", "--input", str(spec), "--input-file-type", "openapi",
                 "--output", str(output), "--output-model-type", "pydantic_v2.BaseModel",
                 "--target-python-version", "3.11", "--use-standard-collections", "--use-union-operator",
-                "--field-constraints", "--disable-timestamp", "--extra-fields", "allow",
+                "--field-constraints", "--strict-nullable", "--disable-timestamp", "--extra-fields", "allow",
                 "--use-schema-description", "--formatters", "black", "isort",
                 "--custom-file-header", HEADER,
             ],

@@ -80,12 +80,12 @@ class Dispatch(BaseModel):
     allowed_domains: list[str]
     created_at: str
     dispatch_name: str
-    expires_at: str
+    expires_at: str | None = Field(...)
     id: str
     launch_url: str
     package_id: str
     registration_count: int
-    registration_limit: int
+    registration_limit: int | None = Field(...)
     revoked_at: str | None = None
     status: Status
     tenant_id: str
@@ -156,11 +156,11 @@ class DispatchSummary(BaseModel):
     allowed_domains: list[str]
     created_at: str
     dispatch_name: str
-    expires_at: str
+    expires_at: str | None = Field(...)
     id: str
     package_id: str
     registration_count: int
-    registration_limit: int
+    registration_limit: int | None = Field(...)
     revoked_at: str | None = None
     status: Status
     tenant_id: str
@@ -227,7 +227,7 @@ class LrsCredentialCreate(BaseModel):
     model_config = ConfigDict(
         extra='allow',
     )
-    name: str | None = Field('', max_length=200)
+    name: str = Field('', max_length=200)
 
 
 class LrsCredentialCreated(BaseModel):
@@ -404,11 +404,11 @@ class SessionCreate(BaseModel):
     model_config = ConfigDict(
         extra='allow',
     )
-    mode: Mode | None = Field(
+    mode: Mode = Field(
         'normal',
         description="`normal` records progress; `review` shows the learner's current attempt as it was stored and records nothing; `browse` previews the course from the start and records nothing (both launch with credit `no-credit`)",
     )
-    new_attempt: bool | None = False
+    new_attempt: bool = False
     package_id: str = Field(..., max_length=36, min_length=1)
     user_id: str = Field(..., max_length=255, min_length=1)
     user_name: str | None = Field(None, max_length=255)

@@ -227,8 +227,8 @@ def main() -> None:
     try:
         app()
     except (ClientError, ConfigurationError, JobFailed) as error:
-        output.err.print(f"error: {error}", markup=False, highlight=False)
+        output.print_error(error)
         sys.exit(EXIT_CLIENT)
     except (ServerError, TransportError) as error:
-        output.err.print(f"error: {error}", markup=False, highlight=False)
+        output.print_error(error)
         sys.exit(EXIT_SERVER)

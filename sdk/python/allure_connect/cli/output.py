@@ -43,3 +43,11 @@ def print_fields(value: BaseModel | dict[str, Any]) -> None:
     for name, field in plain(value).items():
         table.add_row(name, json.dumps(field) if isinstance(field, dict | list) else str(field))
     Console().print(table)
+
+
+def print_error(error: Exception) -> None:
+    """One line for people, then the details (field errors, limits) as JSON when there are any."""
+    sys.stderr.write(f"error: {error}\n")
+    details = getattr(error, "details", None)
+    if details:
+        sys.stderr.write(json.dumps(details, indent=2) + "\n")
