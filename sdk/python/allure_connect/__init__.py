@@ -1,6 +1,7 @@
 """Python SDK of the Allure Connect API: `Client`, typed models and typed errors."""
 
 from allure_connect import models
+from allure_connect.async_client import AsyncClient
 from allure_connect.client import Client
 from allure_connect.errors import (
     AllureError,
@@ -21,7 +22,7 @@ from allure_connect.errors import (
 )
 
 __all__ = [
-    "AllureError", "ApiError", "BadRequest", "Client", "ClientError", "ConfigurationError", "Conflict", "Forbidden",
-    "JobFailed", "NotFound", "PayloadTooLarge", "RateLimited", "ServerError", "ServiceUnavailable", "TransportError",
-    "Unauthorized", "models",
+    "AllureError", "ApiError", "AsyncClient", "BadRequest", "Client", "ClientError", "ConfigurationError", "Conflict",
+    "Forbidden", "JobFailed", "NotFound", "PayloadTooLarge", "RateLimited", "ServerError", "ServiceUnavailable",
+    "TransportError", "Unauthorized", "models",
 ]  # fmt: skip

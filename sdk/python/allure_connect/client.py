@@ -23,7 +23,7 @@ DEFAULT_UPLOADER = "allure-connect"
 FINISHED = {"succeeded", "failed"}
 
 
-def _params(**values: Any) -> dict[str, Any]:
+def query_params(**values: Any) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
 
 
@@ -67,7 +67,7 @@ class Client:
         return self.retry.call(lambda: check(self.http.request(method, path, **kwargs)))
 
     def _get(self, model: type[M], path: str, **params: Any) -> M:
-        return model.model_validate(self.request("GET", path, params=_params(**params)).json())
+        return model.model_validate(self.request("GET", path, params=query_params(**params)).json())
 
     def _send(self, model: type[M], method: str, path: str, body: BaseModel | None = None) -> M:
         payload = body.model_dump(mode="json", exclude_none=True) if body is not None else None
@@ -176,7 +176,7 @@ class Client:
     ) -> m.AcceptedJob:
         """The multipart upload (small packages): the ZIP travels in the request."""
         path = Path(path)
-        data = _params(tenant_id=self.tenant_id, uploaded_by=uploaded_by, package_id=package_id)
+        data = query_params(tenant_id=self.tenant_id, uploaded_by=uploaded_by, package_id=package_id)
 
         def send() -> httpx.Response:
             with path.open("rb") as handle:

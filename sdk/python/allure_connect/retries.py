@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 
 from allure_connect.errors import TransportError, error_from_response, retry_after_seconds
 
@@ -48,18 +55,30 @@ class RetryPolicy:
                 return min(advised + 0.25, self.max_wait)
         return min(self._backoff(state), self.max_wait)
 
+    def _options(self) -> dict[str, object]:
+        return {
+            "stop": stop_after_attempt(self.max_attempts),
+            "wait": self._wait,
+            "retry": retry_if_exception_type((RetryableResponse, httpx.TransportError)),
+            "reraise": True,
+        }
+
     def retrying(self) -> Retrying:
-        return Retrying(
-            stop=stop_after_attempt(self.max_attempts),
-            wait=self._wait,
-            retry=retry_if_exception_type((RetryableResponse, httpx.TransportError)),
-            reraise=True,
-        )
+        return Retrying(**self._options())
 
     def call(self, send: Callable[[], T]) -> T:
         """`send()` until it returns, the error is final, or the attempts run out."""
         try:
             return self.retrying()(send)
+        except RetryableResponse as last:
+            raise error_from_response(last.response) from None
+        except httpx.TransportError as last:
+            raise TransportError(f"{type(last).__name__}: {last}") from last
+
+    async def acall(self, send: Callable[[], Awaitable[T]]) -> T:
+        """The async twin of `call`."""
+        try:
+            return await AsyncRetrying(**self._options())(send)
         except RetryableResponse as last:
             raise error_from_response(last.response) from None
         except httpx.TransportError as last:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 # Called with (bytes sent so far, total bytes).
@@ -22,3 +22,9 @@ def stream_file(path: Path, progress: Progress | None, chunk_size: int = CHUNK) 
             yield chunk
             if progress:
                 progress(sent, total)
+
+
+async def astream_file(path: Path, progress: Progress | None, chunk_size: int = CHUNK) -> AsyncIterator[bytes]:
+    """The async twin of `stream_file` (reads stay small: one chunk at a time)."""
+    for chunk in stream_file(path, progress, chunk_size):
+        yield chunk
