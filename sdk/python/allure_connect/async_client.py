@@ -13,7 +13,7 @@ import httpx
 from pydantic import BaseModel
 
 from allure_connect import models as m
-from allure_connect.client import DEFAULT_UPLOADER, USER_AGENT, query_params
+from allure_connect.client import DEFAULT_UPLOADER, USER_AGENT, query_params, service_root
 from allure_connect.errors import ConfigurationError, JobFailed
 from allure_connect.pagination import pages_from_count
 from allure_connect.retries import RetryPolicy, check
@@ -46,7 +46,7 @@ class AsyncClient:
         api_key = api_key or os.environ.get("ALLURE_API_KEY")
         if not base_url or not api_key:
             raise ConfigurationError("give base_url and api_key, or set ALLURE_BASE_URL and ALLURE_API_KEY")
-        self.base_url = base_url.rstrip("/")
+        self.base_url = service_root(base_url)
         self.tenant_id = tenant_id or os.environ.get("ALLURE_TENANT_ID") or None
         self.retry = RetryPolicy(max_attempts, max_retry_wait)
         headers = {"Authorization": f"Bearer {api_key}", "User-Agent": USER_AGENT}

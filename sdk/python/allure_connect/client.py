@@ -23,6 +23,12 @@ DEFAULT_UPLOADER = "allure-connect"
 FINISHED = {"succeeded", "failed"}
 
 
+def service_root(base_url: str) -> str:
+    """The service's root: the launcher prints the API's base (`…/api/v1`), which is accepted too."""
+    root = base_url.rstrip("/")
+    return root.removesuffix("/api/v1")
+
+
 def query_params(**values: Any) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
 
@@ -42,7 +48,7 @@ class Client:
         api_key = api_key or os.environ.get("ALLURE_API_KEY")
         if not base_url or not api_key:
             raise ConfigurationError("give base_url and api_key, or set ALLURE_BASE_URL and ALLURE_API_KEY")
-        self.base_url = base_url.rstrip("/")
+        self.base_url = service_root(base_url)
         self._tenant_id = tenant_id or os.environ.get("ALLURE_TENANT_ID") or None
         self.retry = RetryPolicy(max_attempts, max_retry_wait)
         headers = {"Authorization": f"Bearer {api_key}", "User-Agent": USER_AGENT}

@@ -20,6 +20,7 @@ from allure_connect.cli.report import write_report
 from allure_connect.errors import ClientError, ConfigurationError, JobFailed, ServerError, TransportError
 
 EXIT_CLIENT, EXIT_SERVER = 2, 3
+PACKAGE_SUMMARY = ("id", "title", "standard", "edition", "current_version", "file_size_bytes", "launch_url")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts")]
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, help="Allure Connect from a terminal.")
@@ -71,7 +72,8 @@ def packages_upload(
     accepted = api.process_upload(ticket.storage_path, file.name, uploaded_by, package_id)
     with job_bar() as bar:
         job = api.wait_for_job(accepted.job_id, on_update=job_callback(bar, "Importing"))
-    output.print_fields(api.get_package(str((job.result or {})["package_id"])))
+    package = api.get_package(str((job.result or {})["package_id"])).model_dump(mode="json")
+    output.print_fields({name: package.get(name) for name in PACKAGE_SUMMARY})
 
 
 @packages.command("list")
