@@ -1,4 +1,9 @@
-"""The retry policy: 429 honouring Retry-After, 5xx and connection errors with jittered exponential backoff."""
+"""The retry policy: 429 honouring Retry-After, 5xx and connection errors with jittered exponential backoff.
+
+Any call is tried again after a 429 or a 503 (the service refused it before doing anything) or when the
+connection could not be made; other 5xx and broken connections only for the idempotent methods, where a
+second try cannot do the work twice.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from tenacity import (
     AsyncRetrying,
     RetryCallState,
     Retrying,
-    retry_if_exception_type,
+    retry_if_exception,
     stop_after_attempt,
     wait_exponential_jitter,
 )
@@ -18,7 +23,9 @@ from tenacity import (
 from allure_connect.errors import TransportError, error_from_response, retry_after_seconds
 
 T = TypeVar("T")
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRY_ALWAYS = frozenset({429, 503})
+RETRY_IDEMPOTENT = frozenset({500, 502, 504})
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
 class RetryableResponse(Exception):
@@ -31,13 +38,20 @@ class RetryableResponse(Exception):
 
 def check(response: httpx.Response) -> httpx.Response:
     """The response if 2xx/3xx; otherwise raise (retryable, or the typed error at once)."""
-    if response.status_code in RETRY_STATUSES:
+    status, method = response.status_code, response.request.method
+    if status in RETRY_ALWAYS or (status in RETRY_IDEMPOTENT and method in IDEMPOTENT):
         response.read()
         raise RetryableResponse(response)
     if response.is_error:
         response.read()
         raise error_from_response(response)
     return response
+
+
+def worth_retrying(error: BaseException) -> bool:
+    if isinstance(error, RetryableResponse | httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return True
+    return isinstance(error, httpx.TransportError) and error.request.method in IDEMPOTENT
 
 
 class RetryPolicy:
@@ -59,7 +73,7 @@ class RetryPolicy:
         return {
             "stop": stop_after_attempt(self.max_attempts),
             "wait": self._wait,
-            "retry": retry_if_exception_type((RetryableResponse, httpx.TransportError)),
+            "retry": retry_if_exception(worth_retrying),
             "reraise": True,
         }
 
