@@ -34,7 +34,7 @@ services: chromium
 	@scripts/ensure-services
 
 # The SDK's models, regenerated from the service's own OpenAPI (tests/sdk/test_models_current.py checks them).
-sdk: install
+sdk: $(STAMP)
 	$(BIN)/python sdk/python/generate_models.py
 
 lint:
