@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from allure_connect import Client
 
 from tests.fixtures.platform import LiveStack, TenantKey
 
@@ -85,3 +86,15 @@ def test_a_package_the_import_refuses_exits_as_a_client_error(cli_env: dict[str,
     refused = run(cli_env, "packages", "upload", str(not_scorm), "--json")
     assert refused.returncode == 2 and "failed" in refused.stderr
     assert refused.stdout == ""
+
+
+def test_without_a_tenant_id_the_cli_finds_it_on_the_tenants_packages(
+    cli_env: dict[str, str], golf: Path, sdk: Client
+):
+    env = {k: v for k, v in cli_env.items() if k != "ALLURE_TENANT_ID"}
+    refused = run(env, "packages", "upload", str(golf), "--json")
+    assert refused.returncode == 2 and "ALLURE_TENANT_ID" in refused.stderr
+    first = sdk.upload_package(golf)
+    uploaded = run(env, "packages", "upload", str(golf), "--json")
+    assert uploaded.returncode == 0, uploaded.stderr
+    assert json.loads(uploaded.stdout)["tenant_id"] == first.tenant_id
