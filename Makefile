@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint services clean
+.PHONY: run test install lint services clean sdk
 
 run: install
 	$(BIN)/python -m config.launcher
@@ -32,6 +32,10 @@ chromium:
 # test run itself, so test runs and running instances never share it.
 services: chromium
 	@scripts/ensure-services
+
+# The SDK's models, regenerated from the service's own OpenAPI (tests/sdk/test_models_current.py checks them).
+sdk: $(STAMP)
+	$(BIN)/python sdk/python/generate_models.py
 
 lint:
 	$(BIN)/ruff check .

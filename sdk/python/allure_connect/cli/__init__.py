@@ -1,0 +1,1 @@
+"""The `allure-connect` command-line tool, built on the SDK."""

@@ -1,0 +1,704 @@
+"""Models of the Allure Connect API, generated from its OpenAPI by `make sdk`; do not edit."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+
+class AcceptedJob(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    job_id: str
+    status: str
+    status_url: str
+    storage_path: str
+    upload_id: str | None = None
+
+
+class ApiKey(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    created_at: str
+    id: str
+    last_used_at: str | None = None
+    prefix: str = Field(..., description='The visible start of the key')
+    revoked_at: str | None = None
+    scopes: list[str]
+
+
+class Scope(StrEnum):
+    read = 'read'
+    write = 'write'
+    admin = 'admin'
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    scopes: list[Scope] = Field(..., min_length=1)
+
+
+class ApiKeyCreated(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    created_at: str
+    id: str
+    key: str = Field(..., description='The secret; shown only in this response')
+    last_used_at: str | None = None
+    prefix: str = Field(..., description='The visible start of the key')
+    revoked_at: str | None = None
+    scopes: list[str]
+
+
+class Checks(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    database: bool
+    redis: bool
+    storage: bool
+
+
+class Status(StrEnum):
+    revoked = 'revoked'
+    expired = 'expired'
+    exhausted = 'exhausted'
+    active = 'active'
+
+
+class Dispatch(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    allowed_domains: list[str]
+    created_at: str
+    dispatch_name: str
+    expires_at: str | None = Field(...)
+    id: str
+    launch_url: str
+    package_id: str
+    registration_count: int
+    registration_limit: int | None = Field(...)
+    revoked_at: str | None = None
+    status: Status
+    tenant_id: str
+    token: str = Field(..., description='Signed token naming the dispatch')
+    zip_ready: bool = Field(..., description='True once a ZIP can be downloaded')
+
+
+class AllowedDomain(RootModel[str]):
+    root: str = Field(..., max_length=300)
+
+
+class DispatchCreate(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    allowed_domains: list[AllowedDomain] | None = Field(
+        None,
+        description='Hosts allowed to launch (exact, or `*.` for subdomains); empty allows any',
+        examples=[['partner.com', '*.partner.com']],
+    )
+    dispatch_name: str = Field(..., max_length=255, min_length=1)
+    expires_in_hours: int | None = Field(
+        None,
+        description='Hours from now until launches are refused; null never expires',
+        ge=1,
+        le=87600,
+    )
+    package_id: str = Field(..., max_length=64, min_length=1)
+    registration_limit: int | None = Field(
+        None,
+        description='Distinct learners allowed; null or 0 means unlimited',
+        ge=0,
+        le=10000000,
+    )
+
+
+class DispatchEnvelope(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    dispatch: Dispatch
+
+
+class DispatchGenerate(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    dispatch_id: str
+    job_id: str
+    message: str
+    status: str = Field(..., description="The job's status")
+    status_url: str
+    success: bool
+
+
+class DispatchRevoked(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    dispatch_id: str
+    status: str = Field(..., examples=['revoked'])
+
+
+class DispatchSummary(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    allowed_domains: list[str]
+    created_at: str
+    dispatch_name: str
+    expires_at: str | None = Field(...)
+    id: str
+    package_id: str
+    registration_count: int
+    registration_limit: int | None = Field(...)
+    revoked_at: str | None = None
+    status: Status
+    tenant_id: str
+    zip_ready: bool = Field(..., description='True once a ZIP can be downloaded')
+
+
+class ErrorBody(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    code: str = Field(..., examples=['VALIDATION_ERROR'])
+    details: dict[str, Any]
+    message: str
+
+
+class ErrorEnvelope(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    error: ErrorBody
+    request_id: str
+
+
+class Health(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    checks: Checks
+    service: str
+    status: str = Field(..., examples=['healthy'])
+    timestamp: str
+    version: str
+
+
+class Status2(StrEnum):
+    queued = 'queued'
+    running = 'running'
+    succeeded = 'succeeded'
+    failed = 'failed'
+
+
+class JobError(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    code: str
+    details: dict[str, Any]
+    message: str
+
+
+class LrsCredential(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    created_at: str
+    endpoint: str = Field(..., description='The LRS root (xAPI base IRI)')
+    id: str
+    key: str = Field(..., description='The Basic-auth user name')
+    name: str
+    revoked_at: str | None = None
+
+
+class LrsCredentialCreate(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    name: str = Field('', max_length=200)
+
+
+class LrsCredentialCreated(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    created_at: str
+    endpoint: str = Field(..., description='The LRS root (xAPI base IRI)')
+    id: str
+    key: str = Field(..., description='The Basic-auth user name')
+    name: str
+    revoked_at: str | None = None
+    secret: str = Field(..., description='The Basic-auth password; shown only here')
+
+
+class PackageDeleted(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    package_id: str
+    success: bool
+
+
+class PackageMetadata(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    default_organization: str | None = None
+    description: str | None = None
+    edition: str | None = None
+    identifier: str | None = None
+    launch_path: str | None = None
+    schemaversion: str | None = None
+    sco_count: int
+    standard: str | None = None
+
+
+class PackageRef(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    title: str | None = None
+    version: str | None = Field(None, description='SCORM version: 1.2 or 2004')
+
+
+class PackageSummary(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    created_at: str
+    file_size_bytes: int
+    id: str
+    launch_url: str | None = None
+    manifest_url: str | None = None
+    tenant_id: str
+    title: str
+    updated_at: str
+    version: str | None = Field(None, description='SCORM version: "1.2" or "2004"')
+
+
+class PackageVersion(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    created_at: str
+    edition: str | None = None
+    file_count: int
+    file_size_bytes: int
+    launch_url: str | None = None
+    original_filename: str | None = None
+    sco_count: int
+    standard: str | None = None
+    title: str | None = None
+    uploaded_by: str | None = None
+    version: int
+
+
+class Pagination(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    limit: int
+    page: int
+    total: int
+    total_pages: int
+
+
+class PaginationMetadata(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    first_page: int | None = Field(None, description='First available page number.')
+    last_page: int | None = Field(None, description='Last available page number.')
+    next_page: int | None = Field(None, description='Next page number.')
+    page: int | None = Field(None, description='Current page number.')
+    previous_page: int | None = Field(None, description='Previous page number.')
+    total: int | None = Field(None, description='Total number of items.')
+    total_pages: int | None = Field(None, description='Total number of pages.')
+
+
+class ProcessRequest(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    original_filename: str = Field(..., max_length=500, min_length=1)
+    package_id: str | None = Field(None, max_length=36)
+    storage_path: str = Field(
+        ...,
+        description='As returned by upload-url; any other key is 400 INVALID_STORAGE_PATH',
+        max_length=500,
+        min_length=1,
+    )
+    tenant_id: str = Field(..., max_length=36, min_length=1)
+    uploaded_by: str = Field(..., max_length=200, min_length=1)
+
+
+class Score(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    max: float | None = None
+    min: float | None = None
+    raw: float | None = None
+    scaled: float | None = Field(None, ge=-1.0, le=1.0)
+
+
+class CompletionStatus(StrEnum):
+    not_attempted = 'not_attempted'
+    incomplete = 'incomplete'
+    completed = 'completed'
+
+
+class SuccessStatus(StrEnum):
+    unknown = 'unknown'
+    passed = 'passed'
+    failed = 'failed'
+
+
+class Session(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    attempts: int
+    completion_status: CompletionStatus
+    created_at: str
+    dispatch_id: str | None = None
+    id: str
+    package: PackageRef
+    package_id: str
+    package_version: int = Field(..., description='Package version of this attempt')
+    score: Score
+    session_time: str | None = Field(
+        None, description='ISO 8601 duration of the last learner session'
+    )
+    success_status: SuccessStatus
+    tenant_id: str
+    time_spent_seconds: int
+    updated_at: str
+    user_id: str
+    user_name: str | None = None
+
+
+class Mode(StrEnum):
+    """
+    `normal` records progress; `review` shows the learner's current attempt as it was stored and records nothing; `browse` previews the course from the start and records nothing (both launch with credit `no-credit`)
+    """
+
+    normal = 'normal'
+    review = 'review'
+    browse = 'browse'
+
+
+class SessionCreate(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    mode: Mode = Field(
+        'normal',
+        description="`normal` records progress; `review` shows the learner's current attempt as it was stored and records nothing; `browse` previews the course from the start and records nothing (both launch with credit `no-credit`)",
+    )
+    new_attempt: bool = False
+    package_id: str = Field(..., max_length=36, min_length=1)
+    user_id: str = Field(..., max_length=255, min_length=1)
+    user_name: str | None = Field(None, max_length=255)
+
+
+class Mode1(StrEnum):
+    """
+    The launch mode
+    """
+
+    normal = 'normal'
+    review = 'review'
+    browse = 'browse'
+
+
+class SessionCreated(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    launch_url: str = Field(..., description='Signed, single-use, expiring launch link')
+    mode: Mode1 = Field(..., description='The launch mode')
+    session: Session
+
+
+class SessionList(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    pagination: Pagination
+    sessions: list[Session]
+
+
+class SessionUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    cmi_data: dict[str, Any] | None = None
+    completion_status: CompletionStatus | None = None
+    score: Score | None = None
+    session_time: str | None = None
+    success_status: SuccessStatus | None = None
+    suspend_data: str | None = Field(None, max_length=64000)
+
+
+class SessionUpdated(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    session_id: str
+    success: bool
+    updated_at: str
+
+
+class UploadForm(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    file: bytes | None = Field(
+        None,
+        description="The package ZIP (required); without original_filename its part's filename must end in .zip",
+    )
+    original_filename: str | None = Field(
+        None, max_length=500, min_length=1, pattern='^.*\\.[Zz][Ii][Pp]$'
+    )
+    package_id: str | None = Field(None, max_length=36)
+    tenant_id: str = Field(..., max_length=36, min_length=1)
+    uploaded_by: str = Field(..., max_length=200, min_length=1)
+
+
+class UploadTicket(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    expires_at: str
+    max_file_size: int
+    method: str = Field(..., examples=['PUT'])
+    presigned_url: str = Field(..., description='PUT the ZIP here before expires_at')
+    required_put_headers: dict[str, str]
+    storage_path: str = Field(..., description='Pass it to POST /packages/process')
+    upload_id: str
+
+
+class UploadUrlRequest(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    file_size: int = Field(
+        ...,
+        description="Bytes; above the deployment's maximum package size (2 GiB by default) the answer is 400 FILE_TOO_LARGE",
+        ge=1,
+    )
+    filename: str = Field(
+        ..., max_length=500, min_length=1, pattern='^.*\\.[Zz][Ii][Pp]$'
+    )
+    package_id: str | None = Field(
+        None, description='Upload a new version of this package', max_length=36
+    )
+    tenant_id: str = Field(..., max_length=36, min_length=1)
+    uploaded_by: str = Field(..., max_length=200, min_length=1)
+
+
+class XapiActivity(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    activity_id: str
+    activity_type: str | None = None
+    avg_score_scaled: float | None = None
+    completed_count: int
+    failed_count: int
+    first_activity: str | None = None
+    last_activity: str | None = None
+    package_id: str | None = None
+    passed_count: int
+    total_statements: int
+    unique_learners: int
+
+
+class XapiActivityList(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    activities: list[XapiActivity]
+    pagination: Pagination
+
+
+class XapiActor(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    actor_mbox: str | None = None
+    actor_name: str | None = None
+    avg_score_scaled: float | None = None
+    completed_count: int
+    failed_count: int
+    first_activity: str | None = None
+    last_activity: str | None = None
+    passed_count: int
+    total_statements: int
+    unique_activities: int
+
+
+class XapiActorList(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    actors: list[XapiActor]
+    pagination: Pagination
+
+
+class XapiStatementList(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    pagination: Pagination
+    statements: list[dict[str, Any]]
+
+
+class Activity(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    cmi_data: dict[str, str]
+    completion_status: str
+    item_id: str
+    sco_attempt: int
+    score: Score
+    success_status: str
+    time_spent_seconds: int
+
+
+class ApiKeyList(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    api_keys: list[ApiKey]
+    pagination: Pagination
+
+
+class DispatchList(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    dispatches: list[DispatchSummary]
+    pagination: Pagination
+
+
+class Job(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    created_at: str
+    error: dict[str, Any] | JobError | None = None
+    finished_at: str | None = None
+    id: str
+    kind: str = Field(..., examples=['package_import'])
+    position: int | None = Field(
+        None,
+        description="For a queued package import: how many of the tenant's imports run before it (each tenant's imports take turns, oldest first; 0: it is next). Null otherwise.",
+        examples=[2],
+    )
+    progress: int
+    result: dict[str, Any] | None = None
+    stage: str | None = None
+    started_at: str | None = None
+    status: Status2
+
+
+class JobList(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    jobs: list[Job]
+    pagination: Pagination
+
+
+class LrsCredentialList(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    credentials: list[LrsCredential]
+    pagination: Pagination
+
+
+class PackageDetail(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    created_at: str
+    current_version: int
+    edition: str | None = Field(None, description='2nd, 3rd or 4th for SCORM 2004')
+    file_size_bytes: int
+    id: str
+    launch_url: str | None = None
+    manifest_url: str | None = None
+    metadata: PackageMetadata
+    organizations: list[dict[str, Any]] = Field(
+        ..., description='Organizations and their item trees'
+    )
+    original_filename: str | None = None
+    standard: str | None = Field(None, description='scorm12 or scorm2004')
+    tenant_id: str
+    title: str
+    updated_at: str
+    uploaded_by: str | None = None
+    version: str | None = Field(None, description='SCORM version: "1.2" or "2004"')
+    versions: list[PackageVersion]
+    warnings: list[dict[str, Any]]
+
+
+class PackageList(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    count: int = Field(..., description='Packages of the tenant, all pages')
+    packages: list[PackageSummary]
+
+
+class SessionDetail(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    activities: list[Activity] = Field(
+        ..., description="Each SCO's latest attempt in the current attempt"
+    )
+    attempts: int
+    cmi_data: dict[str, str] = Field(
+        ..., description='Flat CMI of the current SCO (cmi.core.lesson_status, ...)'
+    )
+    completion_status: CompletionStatus
+    created_at: str
+    dispatch_id: str | None = None
+    id: str
+    package: PackageRef
+    package_id: str
+    package_version: int = Field(..., description='Package version of this attempt')
+    score: Score
+    session_time: str | None = Field(
+        None, description='ISO 8601 duration of the last learner session'
+    )
+    success_status: SuccessStatus
+    tenant_id: str
+    time_spent_seconds: int
+    updated_at: str
+    user_id: str
+    user_name: str | None = None
+
+
+class SessionEnvelope(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    session: SessionDetail
