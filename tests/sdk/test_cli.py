@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from allure_connect import Client
 
 from tests.fixtures.platform import LiveStack, TenantKey
 
@@ -88,13 +87,9 @@ def test_a_package_the_import_refuses_exits_as_a_client_error(cli_env: dict[str,
     assert refused.stdout == ""
 
 
-def test_without_a_tenant_id_the_cli_finds_it_on_the_tenants_packages(
-    cli_env: dict[str, str], golf: Path, sdk: Client
-):
+def test_with_only_the_base_url_and_key_the_cli_uploads_for_the_keys_tenant(cli_env: dict[str, str], golf: Path,
+                                                                           tenant_key: TenantKey):  # fmt: skip
     env = {k: v for k, v in cli_env.items() if k != "ALLURE_TENANT_ID"}
-    refused = run(env, "packages", "upload", str(golf), "--json")
-    assert refused.returncode == 2 and "ALLURE_TENANT_ID" in refused.stderr
-    first = sdk.upload_package(golf)
     uploaded = run(env, "packages", "upload", str(golf), "--json")
     assert uploaded.returncode == 0, uploaded.stderr
-    assert json.loads(uploaded.stdout)["tenant_id"] == first.tenant_id
+    assert json.loads(uploaded.stdout)["tenant_id"] == tenant_key.tenant_id

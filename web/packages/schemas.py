@@ -12,7 +12,8 @@ ZIP_NAME = validate.Regexp(r"^.*\.[Zz][Ii][Pp]$", error="Must be a .zip file nam
 
 
 class UploadUrlRequestSchema(Schema):
-    tenant_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    tenant_id = fields.String(load_default=None, validate=validate.Length(min=1, max=36), metadata={
+        "description": "Your tenant id (as the overview shows it); when left out, the API key's tenant"})
     uploaded_by = fields.String(required=True, validate=validate.Length(min=1, max=200))
     filename = fields.String(required=True, validate=[validate.Length(min=1, max=500), ZIP_NAME])
     file_size = fields.Integer(
@@ -38,7 +39,8 @@ class UploadTicketSchema(Schema):
 
 
 class ProcessRequestSchema(Schema):
-    tenant_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    tenant_id = fields.String(load_default=None, validate=validate.Length(min=1, max=36), metadata={
+        "description": "Your tenant id (as the overview shows it); when left out, the API key's tenant"})
     uploaded_by = fields.String(required=True, validate=validate.Length(min=1, max=200))
     storage_path = fields.String(
         required=True,
@@ -52,7 +54,8 @@ class ProcessRequestSchema(Schema):
 class UploadFormSchema(Schema):
     """The multipart form; `file` is read from the request's files (documented here, required)."""
 
-    tenant_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    tenant_id = fields.String(load_default=None, validate=validate.Length(min=1, max=36), metadata={
+        "description": "Your tenant id (as the overview shows it); when left out, the API key's tenant"})
     uploaded_by = fields.String(required=True, validate=validate.Length(min=1, max=200))
     original_filename = fields.String(validate=[validate.Length(min=1, max=500), ZIP_NAME])
     package_id = fields.String(validate=validate.Length(max=36))

@@ -34,9 +34,9 @@ log = logging.getLogger(__name__)
 CONTENT_PREFIX = "/content"
 
 
-def require_own_tenant(tenant_id: str) -> None:
-    """The body's `tenant_id` must be the API key's tenant."""
-    if tenant_id != current_tenant_id():
+def require_own_tenant(tenant_id: str | None) -> None:
+    """The body's `tenant_id`, when given, must be the API key's tenant."""
+    if tenant_id is not None and tenant_id != current_tenant_id():
         raise ApiError(403, "FORBIDDEN", "tenant_id does not match the API key's tenant", {"tenant_id": tenant_id})
 
 

@@ -76,9 +76,8 @@ class AsyncClient:
         payload = body.model_dump(mode="json", exclude_none=True) if body is not None else None
         return model.model_validate((await self.request(method, path, json=payload)).json())
 
-    def _tenant(self) -> str:
-        if not self.tenant_id:
-            raise ConfigurationError("set ALLURE_TENANT_ID (or AsyncClient(tenant_id=...)): uploads name the tenant")
+    def _tenant(self) -> str | None:
+        # None lets the service take the API key's tenant.
         return self.tenant_id
 
     async def health(self) -> m.Health:

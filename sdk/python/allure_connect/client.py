@@ -36,8 +36,8 @@ def query_params(**values: Any) -> dict[str, Any]:
 class Client:
     """`Client(base_url, api_key)`, or both from ALLURE_BASE_URL / ALLURE_API_KEY.
 
-    `tenant_id` (or ALLURE_TENANT_ID) is needed by uploads, whose bodies name the tenant; without it
-    the client looks it up from the tenant's existing packages or sessions.
+    `tenant_id` (or ALLURE_TENANT_ID) is sent in upload bodies when given; without it the service
+    takes the API key's tenant.
     """
 
     def __init__(
@@ -132,20 +132,9 @@ class Client:
     # -- packages --------------------------------------------------------------------------------
 
     @property
-    def tenant_id(self) -> str:
-        if self._tenant_id is None:
-            self._tenant_id = self._discover_tenant()
+    def tenant_id(self) -> str | None:
+        """The tenant uploads name; None lets the service take the API key's tenant."""
         return self._tenant_id
-
-    def _discover_tenant(self) -> str:
-        # The API has no "who am I" route: the tenant shows on anything it owns.
-        packages = self.list_packages(limit=1).packages
-        if packages:
-            return packages[0].tenant_id
-        sessions = self.list_sessions(limit=1).sessions
-        if sessions:
-            return sessions[0].tenant_id
-        raise ConfigurationError("set ALLURE_TENANT_ID (or Client(tenant_id=...)): uploads must name the tenant")
 
     def create_upload_url(
         self, filename: str, file_size: int, uploaded_by: str = DEFAULT_UPLOADER, package_id: str | None = None

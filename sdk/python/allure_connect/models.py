@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
 
 
 class AcceptedJob(BaseModel):
@@ -24,8 +24,12 @@ class ApiKey(BaseModel):
         extra='allow',
     )
     created_at: str
+    expires_at: str | None = Field(
+        None, description='When the key stops working; null: never'
+    )
     id: str
     last_used_at: str | None = None
+    name: str = Field(..., description='What the key is for')
     prefix: str = Field(..., description='The visible start of the key')
     revoked_at: str | None = None
     scopes: list[str]
@@ -41,6 +45,12 @@ class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(
         extra='allow',
     )
+    expires_at: AwareDatetime | None = Field(
+        None,
+        description='When the key stops working (ISO 8601, in the future)',
+        examples=['2027-01-01T00:00:00Z'],
+    )
+    name: str = Field('', examples=['LMS production'], max_length=200)
     scopes: list[Scope] = Field(..., min_length=1)
 
 
@@ -49,9 +59,13 @@ class ApiKeyCreated(BaseModel):
         extra='allow',
     )
     created_at: str
+    expires_at: str | None = Field(
+        None, description='When the key stops working; null: never'
+    )
     id: str
     key: str = Field(..., description='The secret; shown only in this response')
     last_used_at: str | None = None
+    name: str = Field(..., description='What the key is for')
     prefix: str = Field(..., description='The visible start of the key')
     revoked_at: str | None = None
     scopes: list[str]
@@ -340,7 +354,12 @@ class ProcessRequest(BaseModel):
         max_length=500,
         min_length=1,
     )
-    tenant_id: str = Field(..., max_length=36, min_length=1)
+    tenant_id: str | None = Field(
+        None,
+        description="Your tenant id (as the overview shows it); when left out, the API key's tenant",
+        max_length=36,
+        min_length=1,
+    )
     uploaded_by: str = Field(..., max_length=200, min_length=1)
 
 
@@ -404,6 +423,12 @@ class SessionCreate(BaseModel):
     model_config = ConfigDict(
         extra='allow',
     )
+    launch_ttl_seconds: int | None = Field(
+        None,
+        description='How long the launch link works, in seconds (10-3600; default 300)',
+        ge=10,
+        le=3600,
+    )
     mode: Mode = Field(
         'normal',
         description="`normal` records progress; `review` shows the learner's current attempt as it was stored and records nothing; `browse` previews the course from the start and records nothing (both launch with credit `no-credit`)",
@@ -428,7 +453,15 @@ class SessionCreated(BaseModel):
     model_config = ConfigDict(
         extra='allow',
     )
-    launch_url: str = Field(..., description='Signed, single-use, expiring launch link')
+    launch_url: str = Field(
+        ...,
+        description="Signed, single-use, expiring launch link, on the tenant's content origin",
+    )
+    launch_url_expires_at: str = Field(
+        ...,
+        description='When the launch link stops working (ISO 8601, UTC)',
+        examples=['2026-01-01T12:05:00.000Z'],
+    )
     mode: Mode1 = Field(..., description='The launch mode')
     session: Session
 
@@ -474,7 +507,12 @@ class UploadForm(BaseModel):
         None, max_length=500, min_length=1, pattern='^.*\\.[Zz][Ii][Pp]$'
     )
     package_id: str | None = Field(None, max_length=36)
-    tenant_id: str = Field(..., max_length=36, min_length=1)
+    tenant_id: str | None = Field(
+        None,
+        description="Your tenant id (as the overview shows it); when left out, the API key's tenant",
+        max_length=36,
+        min_length=1,
+    )
     uploaded_by: str = Field(..., max_length=200, min_length=1)
 
 
@@ -499,6 +537,7 @@ class UploadUrlRequest(BaseModel):
         ...,
         description="Bytes; above the deployment's maximum package size (2 GiB by default) the answer is 400 FILE_TOO_LARGE",
         ge=1,
+        le=9223372036854775807,
     )
     filename: str = Field(
         ..., max_length=500, min_length=1, pattern='^.*\\.[Zz][Ii][Pp]$'
@@ -506,7 +545,12 @@ class UploadUrlRequest(BaseModel):
     package_id: str | None = Field(
         None, description='Upload a new version of this package', max_length=36
     )
-    tenant_id: str = Field(..., max_length=36, min_length=1)
+    tenant_id: str | None = Field(
+        None,
+        description="Your tenant id (as the overview shows it); when left out, the API key's tenant",
+        max_length=36,
+        min_length=1,
+    )
     uploaded_by: str = Field(..., max_length=200, min_length=1)
 
 
@@ -549,6 +593,10 @@ class XapiActor(BaseModel):
     passed_count: int
     total_statements: int
     unique_activities: int
+    user_id: str | None = Field(
+        None,
+        description="The partner's user_id when the actor is one of its learners (an account on this service)",
+    )
 
 
 class XapiActorList(BaseModel):

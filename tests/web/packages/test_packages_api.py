@@ -50,6 +50,21 @@ class TestUploadUrl:
             "tenant_id": other.tenant_id, "uploaded_by": "u", "filename": "c.zip", "file_size": 10})  # fmt: skip
         assert error_of(r) == (403, "FORBIDDEN")
 
+    def test_upload_flow_without_tenant_id_should_take_the_keys_tenant(self, ingest, tenant):
+        data = GOLF.read_bytes()
+        mint = ingest.client.post("/api/v1/packages/upload-url", headers=tenant.headers, json={
+            "uploaded_by": "u", "filename": "c.zip", "file_size": len(data)})  # fmt: skip
+        assert mint.status_code == 201, mint.json
+        assert ingest.put(mint.json, data).ok
+        started = ingest.client.post("/api/v1/packages/process", headers=tenant.headers, json={
+            "uploaded_by": "u", "storage_path": mint.json["storage_path"], "original_filename": "c.zip"})  # fmt: skip
+        assert started.status_code == 202, started.json
+        ingest.run_jobs()
+        job = ingest.client.get(f"/api/v1/jobs/{started.json['job_id']}", headers=tenant.headers).json
+        assert job["status"] == "succeeded"
+        package = ingest.client.get(f"/api/v1/packages/{job['result']['package_id']}", headers=tenant.headers).json
+        assert package["tenant_id"] == tenant.tenant_id
+
     @pytest.mark.parametrize(
         ("filename", "size", "expected"),
         [("course.rar", 10, (400, "VALIDATION_ERROR")), ("course.zip", 0, (400, "VALIDATION_ERROR")),
