@@ -34,7 +34,11 @@ def _die_with_parent() -> None:
 def spawn(
     command: Sequence[str], log: Path | None = None, env: dict[str, str] | None = None, cwd: Path | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start a command in its own process group, tied to this process's life; output to `log`."""
+    """Start a command in its own process group, tied to this process's life; output to `log`.
+
+    The kernel ties the child to the calling *thread*: call it from a thread that lives as long as
+    the child should (the main thread), never from a short-lived one such as a timer.
+    """
     out: IO[bytes] | int = open(log, "ab") if log else subprocess.DEVNULL
     try:
         return subprocess.Popen(
