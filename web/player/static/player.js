@@ -43,6 +43,7 @@
     baseline: null, // the sequencer state of the freshly built tree
     lastSavedState: null,
     stateSave: null, // the sequencer state's save in flight
+    deliveries: 0, // how many activities the sequencer has delivered
     finalCommit: null, // the last LMSFinish/Terminate commit: {url, body}, sent again before leaving for the exit URL
     statuses: config.statuses || {},
     available: config.available || {} // SCORM 1.2 prerequisites: false where not met yet
@@ -117,11 +118,18 @@
       // nothing set after the end of a session may be stored.
       api.settings = { lmsCommitUrl: false };
       noteStatus();
-      var request = is2004 || state.navigating || state.leaving ? null : requestAfterFinish();
+      var byContent = !state.navigating && !state.leaving;
+      var request = is2004 || !byContent ? null : requestAfterFinish();
+      // The content's own adl.nav.request (the sequencer processes it after this listener).
+      var exitsSco = byContent && is2004 && api.adl.nav.request === "exit";
+      var deliveries = state.deliveries;
       setTimeout(function () {
         saveSequencingState(false);
         if (request) {
           navigate(request);
+        } else if (exitsSco && state.deliveries === deliveries && !state.ended && !state.navigating) {
+          // The SCO exited and the sequencer chose nothing to follow: the learner has left the course.
+          endCourse("You have left the course. You can close this window.");
         }
       }, 0);
     });
@@ -378,6 +386,7 @@
     return {
       onActivityDelivery: function (activity) {
         state.deliveredWhileUnloading = true;
+        state.deliveries += 1;
         var id = activity.id;
         // Deliver outside the sequencer's call stack: the server call is asynchronous.
         setTimeout(function () {
