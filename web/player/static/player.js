@@ -264,7 +264,7 @@
     // A dispatch launcher around this page (web/dispatches/static/dispatch_bridge.js) finishes its host session.
     window.dispatchEvent(new CustomEvent("allure:session-exit"));
     if (config.exit_url) {
-      showMessage("Saving your progress, then returning you to the site you came from…");
+      showMessage("Saving your progress, then returning you to the site you came from\u2026");
       var patience = new Promise(function (resolve) {
         setTimeout(resolve, EXIT_SAVE_PATIENCE_MS); // an unreachable server must not keep the learner here
       });
