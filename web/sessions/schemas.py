@@ -76,6 +76,9 @@ def exit_url_problem(value: str) -> str | None:
         return f"At most {MAX_EXIT_URL} characters."
     if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
         return "Must not contain spaces or control characters."
+    if not value.isascii():
+        # It travels in the player key, in every runtime URL: escaped non-ASCII would outgrow the request line.
+        return "Must be ASCII: percent-encode other characters (and give the host name in punycode)."
     try:
         parts = urlsplit(value)
         port_ok = parts.port is None or parts.port > 0
@@ -112,7 +115,8 @@ class SessionCreateSchema(Schema):
             "`adl.nav.request` `exit`, `exitAll` or `suspendAll` that ends the course, or the end of sequencing). "
             "The player first saves the final data, then navigates the top window (the whole tab, also when the "
             f"player is framed). An absolute `http` or `https` URL of at most {MAX_EXIT_URL} characters, without "
-            "credentials; it is signed into the launch link, so the learner cannot change it. Review and browse "
+            "credentials, ASCII only (percent-encoded); it is signed into the launch link, so the learner "
+            "cannot change it. Review and browse "
             "launches take it too. Without it the player shows its closing page."),
         "example": "https://lms.example.com/courses/42/done"})
 

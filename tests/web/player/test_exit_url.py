@@ -45,7 +45,7 @@ def test_a_plain_http_url_of_exactly_2000_characters_is_accepted(player, tenant)
     "javascript:alert(1)", "JavaScript://%0aalert(1)", "data:text/html,<script>alert(1)</script>", "ftp://x",
     "/x", "//evil.example/x", "https:evil.example", "https://", "https://user:pw@host/", "https://user@host/",
     "https://host/" + "a" * (2001 - len("https://host/")), "https://host/a b", "https://host/\nx",
-    "https://host:99999/", "", 42,
+    "https://host:99999/", "https://h\u00f6st.example/", "https://host/caf\u00e9", "", 42,
 ])  # fmt: skip
 def test_a_bad_exit_url_is_a_400_in_the_envelope_and_opens_nothing(player, client, tenant, url):
     package_id = player.package(tenant, GOLF_12)
