@@ -62,14 +62,18 @@ class Claims:
     jti: str | None
     expires: int
     mode: str = NORMAL
+    exit_url: str | None = None  # where the top window goes when the learner leaves the course
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Claims:
         mode = payload.get("md", NORMAL)
         if mode not in MODES:
             raise ValueError(f"unknown launch mode {mode!r}")
+        exit_url = payload.get("rx")
+        if exit_url is not None and not isinstance(exit_url, str):
+            raise ValueError("the exit URL claim is not a string")
         return cls(payload["typ"], payload.get("sid"), payload["tid"], payload["pid"], payload.get("ver"),
-                   payload.get("att"), payload.get("jti"), int(payload["exp"]), mode)  # fmt: skip
+                   payload.get("att"), payload.get("jti"), int(payload["exp"]), mode, exit_url)  # fmt: skip
 
     @property
     def records(self) -> bool:
@@ -102,18 +106,22 @@ def expires_at(token: str) -> datetime:
 
 
 def mint_launch(secret: str, *, session_id: str, tenant_id: str, package_id: str, attempt: int,
-                ttl_seconds: int, mode: str = NORMAL) -> str:  # fmt: skip
-    """A single-use launch token for one session attempt, in one launch mode."""
+                ttl_seconds: int, mode: str = NORMAL, exit_url: str | None = None) -> str:  # fmt: skip
+    """A single-use launch token for one session attempt, in one launch mode.
+
+    `exit_url` (the partner's `redirect_on_exit_url`, validated by the API) travels signed, so the
+    learner's browser cannot point the exit elsewhere.
+    """
     payload = {"typ": LAUNCH, "sid": session_id, "tid": tenant_id, "pid": package_id, "att": attempt,
-               "jti": secrets.token_urlsafe(16), "md": _mode_claim(mode)}  # fmt: skip
+               "jti": secrets.token_urlsafe(16), "md": _mode_claim(mode), "rx": exit_url}  # fmt: skip
     return _encode(secret, payload, timedelta(seconds=ttl_seconds))
 
 
 def mint_player(secret: str, *, session_id: str, tenant_id: str, package_id: str, version: int,
-                attempt: int, mode: str = NORMAL) -> str:  # fmt: skip
-    """The key of a launched attempt: player page, runtime commits, sequencing state."""
+                attempt: int, mode: str = NORMAL, exit_url: str | None = None) -> str:  # fmt: skip
+    """The key of a launched attempt: player page, runtime commits, sequencing state (and the launch's exit URL)."""
     payload = {"typ": PLAYER, "sid": session_id, "tid": tenant_id, "pid": package_id, "ver": version,
-               "att": attempt, "md": _mode_claim(mode)}  # fmt: skip
+               "att": attempt, "md": _mode_claim(mode), "rx": exit_url}  # fmt: skip
     return _encode(secret, payload, PLAYER_TTL)
 
 

@@ -79,7 +79,7 @@ def launch(token: str) -> Response:
                                          title=package.title if package else "")  # fmt: skip
         xapi_report.note(db(), launched, learner.tenant_id)
         xapi_report.commit(db(), services().redis)
-    return player_redirect(learner, mode=claims.mode)
+    return player_redirect(learner, mode=claims.mode, exit_url=claims.exit_url)
 
 
 @moves_to_content_origin("player.launch")
@@ -91,16 +91,17 @@ def launch_tenant(token: str) -> str:
         raise _token_error(err) from None
 
 
-def player_redirect(learner: LearnerSession, *, cookie: bool = True, mode: str = tokens.NORMAL) -> Response:
+def player_redirect(learner: LearnerSession, *, cookie: bool = True, mode: str = tokens.NORMAL,
+                    exit_url: str | None = None) -> Response:  # fmt: skip
     """Redirect to the player page of a learner's current attempt, with its credential.
 
     With `cookie`, the key travels in a cookie scoped to the session's player
     path (first-party launches); without, in the URL (frames of another site,
-    where cookies are not kept).
+    where cookies are not kept). `exit_url` rides in the player key, signed, to the player page.
     """
     key = tokens.mint_player(settings().secret_key, session_id=learner.id, tenant_id=learner.tenant_id,
                              package_id=learner.package_id, version=learner.package_version,
-                             attempt=learner.attempt, mode=mode)  # fmt: skip
+                             attempt=learner.attempt, mode=mode, exit_url=exit_url)  # fmt: skip
     target = f"/player/s/{learner.id}" + ("" if cookie else f"?k={key}")
     response = redirect(target, code=303)
     if cookie:
@@ -159,7 +160,7 @@ def player_page(session_id: str) -> Response:
     learner = _attempt_session(claims)
     package = _package(learner.package_id, learner.package_version)
     key = request.args.get("k") or request.cookies.get(tokens.player_cookie_name(session_id)) or ""
-    config = player_config(learner, package, key, claims.mode)
+    config = player_config(learner, package, key, claims.mode, claims.exit_url)
     response = make_response(render_template("player.html", title=package.title, config=config))
     response.headers.update(SECURITY_HEADERS)
     response.headers["Content-Security-Policy"] = frame_ancestors(settings().player_frame_ancestors.split())
@@ -171,8 +172,8 @@ def frame_ancestors(sources: list[str]) -> str:
     return " ".join(["frame-ancestors", "'self'", *sources])
 
 
-def player_config(learner: LearnerSession, package: PackageInfo, key: str,
-                  mode: str = tokens.NORMAL) -> dict[str, Any]:  # fmt: skip
+def player_config(learner: LearnerSession, package: PackageInfo, key: str, mode: str = tokens.NORMAL,
+                  exit_url: str | None = None) -> dict[str, Any]:  # fmt: skip
     """Everything player.js needs, embedded in the page as JSON."""
     content = tokens.mint_content(settings().secret_key, tenant_id=package.tenant_id, package_id=package.package_id,
                                   version=package.version)  # fmt: skip
@@ -194,6 +195,7 @@ def player_config(learner: LearnerSession, package: PackageInfo, key: str,
         "statuses": _statuses(learner),
         "available": runtime.availability(package, learner.progress or {}),
         "autocommit_seconds": AUTOCOMMIT_SECONDS,
+        "exit_url": exit_url,
     }
 
 

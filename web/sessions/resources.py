@@ -44,7 +44,9 @@ class Sessions(MethodView):
         first time, or a new attempt with `new_attempt`) and a signed launch URL
         that expires after a few minutes (5 by default) and works once. Opening
         it in a browser starts the player. With `mode` `review` or `browse` the
-        learner sees the course without anything being recorded.
+        learner sees the course without anything being recorded. With
+        `redirect_on_exit_url` the learner returns to your site when they leave
+        the course (after their data is saved).
 
         ```bash
         curl -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \\
@@ -59,9 +61,11 @@ class Sessions(MethodView):
         db().commit()
         package = db().get(Package, learner.package_id)
         mode = args["mode"]
-        link = launch_link(settings(), learner, mode, args.get("launch_ttl_seconds"))
+        exit_url = args.get("redirect_on_exit_url")
+        link = launch_link(settings(), learner, mode, args.get("launch_ttl_seconds"), exit_url)
         return {"session": session_body(learner, package), "launch_url": link.url,
-                "launch_url_expires_at": isoformat(link.expires_at), "mode": mode}
+                "launch_url_expires_at": isoformat(link.expires_at), "mode": mode,
+                "redirect_on_exit_url": exit_url}
 
     @blp.arguments(schemas.SessionListArgsSchema, location="query")
     @blp.response(200, schemas.SessionListSchema)

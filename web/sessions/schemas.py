@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
@@ -11,6 +12,7 @@ from web.pagination import PageArgsSchema, PaginationSchema
 from web.player.timefmt import parse_duration
 from web.player.tokens import MODES, NORMAL
 
+MAX_EXIT_URL = 2000
 COMPLETION = ("not_attempted", "incomplete", "completed")
 SUCCESS = ("unknown", "passed", "failed")
 
@@ -68,6 +70,30 @@ class SessionEnvelopeSchema(Schema):
     session = fields.Nested(SessionDetailSchema, required=True)
 
 
+def exit_url_problem(value: str) -> str | None:
+    """Why a `redirect_on_exit_url` cannot be used, or None: absolute http(s), no credentials, printable."""
+    if len(value) > MAX_EXIT_URL:
+        return f"At most {MAX_EXIT_URL} characters."
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        return "Must not contain spaces or control characters."
+    if not value.isascii():
+        # It travels in the player key, in every runtime URL: escaped non-ASCII would outgrow the request line.
+        return "Must be ASCII: percent-encode other characters (and give the host name in punycode)."
+    try:
+        parts = urlsplit(value)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        return "Not a valid URL."
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or not value.lower().startswith(
+            ("http://", "https://")):  # fmt: skip
+        return "Must be an absolute http:// or https:// URL."
+    if parts.username is not None or parts.password is not None:
+        return "Must not carry credentials (user:password@)."
+    if not port_ok:
+        return "Not a valid URL."
+    return None
+
+
 class SessionCreateSchema(Schema):
     package_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     user_id = fields.String(required=True, validate=validate.Length(min=1, max=MAX_USER_ID))
@@ -80,6 +106,25 @@ class SessionCreateSchema(Schema):
         "`normal` records progress; `review` shows the learner's current attempt as it was stored and records "
         "nothing; `browse` previews the course from the start and records nothing (both launch with credit "
         "`no-credit`)")})
+
+    redirect_on_exit_url = fields.String(load_default=None, allow_none=True, metadata={
+        "description": (
+            "Where the learner's browser goes when they leave the course (SCORM Cloud's `redirectOnExitUrl`): "
+            "after the player's Exit button, or when the content ends the attempt (SCORM 1.2 `LMSFinish` with "
+            "`cmi.core.exit` `logout`, or a normal exit from the last SCO; SCORM 2004 `Terminate` with "
+            "`adl.nav.request` `exit`, `exitAll` or `suspendAll` that ends the course, or the end of sequencing). "
+            "The player first saves the final data, then navigates the top window (the whole tab, also when the "
+            f"player is framed). An absolute `http` or `https` URL of at most {MAX_EXIT_URL} characters, without "
+            "credentials, ASCII only (percent-encoded); it is signed into the launch link, so the learner "
+            "cannot change it. Review and browse "
+            "launches take it too. Without it the player shows its closing page."),
+        "example": "https://lms.example.com/courses/42/done"})
+
+    @validates("redirect_on_exit_url")
+    def _exit_url(self, value: str | None, **_kwargs: object) -> None:
+        problem = exit_url_problem(value) if value is not None else None
+        if problem:
+            raise ValidationError(problem)
 
     @validates_schema
     def _review_needs_no_attempt(self, data: dict[str, Any], **_kwargs: object) -> None:
@@ -94,6 +139,8 @@ class SessionCreatedSchema(Schema):
     launch_url_expires_at = fields.String(required=True, metadata={
         "description": "When the launch link stops working (ISO 8601, UTC)", "example": "2026-01-01T12:05:00.000Z"})
     mode = fields.String(required=True, validate=validate.OneOf(MODES), metadata={"description": "The launch mode"})
+    redirect_on_exit_url = fields.String(allow_none=True, metadata={
+        "description": "Where the player sends the learner on exit (as given), or null for the closing page"})
 
 
 class SessionListArgsSchema(PageArgsSchema):

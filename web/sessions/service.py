@@ -112,11 +112,15 @@ class LaunchLink:
 
 
 def launch_link(settings: Settings, learner: LearnerSession, mode: str = tokens.NORMAL,
-                ttl_seconds: int | None = None) -> LaunchLink:  # fmt: skip
-    """A launch link for the learner's current attempt, valid `ttl_seconds` (the settings' default)."""
+                ttl_seconds: int | None = None, exit_url: str | None = None) -> LaunchLink:  # fmt: skip
+    """A launch link for the learner's current attempt, valid `ttl_seconds` (the settings' default).
+
+    With `exit_url`, the player sends the learner's top window there once the course is left.
+    """
     token = tokens.mint_launch(
         settings.secret_key, session_id=learner.id, tenant_id=learner.tenant_id, package_id=learner.package_id,
         attempt=learner.attempt, ttl_seconds=ttl_seconds or settings.launch_token_ttl_seconds, mode=mode,
+        exit_url=exit_url,
     )  # fmt: skip
     url = f"{parse_template(settings.content_origins).origin(learner.tenant_id)}/player/launch/{token}"
     return LaunchLink(url, tokens.expires_at(token))

@@ -11,6 +11,8 @@
  *   and saves the sequencer's state on the server as a patch over the freshly built tree.
  * - SCORM 1.2 packages flow through their launchable items in manifest order, and any item can be
  *   chosen from the table of contents.
+ * - Leaving the course (Exit, or content that ends the attempt) shows the closing message or, with the
+ *   launch's exit URL (the partner's redirect_on_exit_url), saves the last data and sends the top window there.
  */
 (function () {
   "use strict";
@@ -25,6 +27,7 @@
   var sequenced = is2004 && !!config.sequencing;
   // Keys of the sequencer state that are always saved whole (child order is random per build).
   var ALWAYS_SAVED = { selectionRandomizationState: true, childOrder: true, selectedChildIds: true };
+  var EXIT_SAVE_PATIENCE_MS = 10000;
 
   var state = {
     current: null, // item identifier on screen
@@ -39,6 +42,9 @@
     validity: null, // the sequencer's navigation validity
     baseline: null, // the sequencer state of the freshly built tree
     lastSavedState: null,
+    stateSave: null, // the sequencer state's save in flight
+    deliveries: 0, // how many activities the sequencer has delivered
+    finalCommit: null, // the last LMSFinish/Terminate commit: {url, body}, sent again before leaving for the exit URL
     statuses: config.statuses || {},
     available: config.available || {} // SCORM 1.2 prerequisites: false where not met yet
   };
@@ -71,6 +77,9 @@
     }
     if (payload && typeof payload.commitSequence === "number") {
       state.lastSequence = Math.max(state.lastSequence, payload.commitSequence);
+    }
+    if (payload && payload.terminate === true && api.settings.lmsCommitUrl) {
+      state.finalCommit = { url: api.settings.lmsCommitUrl, body: JSON.stringify(payload) };
     }
     return payload;
   }
@@ -109,11 +118,18 @@
       // nothing set after the end of a session may be stored.
       api.settings = { lmsCommitUrl: false };
       noteStatus();
-      var request = is2004 || state.navigating || state.leaving ? null : requestAfterFinish();
+      var byContent = !state.navigating && !state.leaving;
+      var request = is2004 || !byContent ? null : requestAfterFinish();
+      // The content's own adl.nav.request (the sequencer processes it after this listener).
+      var exitsSco = byContent && is2004 && api.adl.nav.request === "exit";
+      var deliveries = state.deliveries;
       setTimeout(function () {
         saveSequencingState(false);
         if (request) {
           navigate(request);
+        } else if (exitsSco && state.deliveries === deliveries && !state.ended && !state.navigating) {
+          // The SCO exited and the sequencer chose nothing to follow: the learner has left the course.
+          endCourse("You have left the course. You can close this window.");
         }
       }, 0);
     });
@@ -122,13 +138,15 @@
   bindApiListeners();
 
   // A SCORM 1.2 SCO that ends its own session (the player did not unload it) moves the learner on,
-  // as LMSs do with intermediate SCOs: to the next item after a normal exit, nowhere after a
-  // suspend, out of the course after a logout. SCORM 2004 leaves this to the sequencer.
+  // as LMSs do: to the next item after a normal exit (out of the course after the last one), nowhere
+  // after a suspend, out of the course after a logout. SCORM 2004 leaves this to the sequencer.
   function requestAfterFinish() {
     // cmi.core.exit is write-only to content: read it from what a commit would carry.
     var core = ((api.renderCommitCMI(true) || {}).cmi || {}).core || {};
-    var request = core.exit === "logout" ? "exit" : core.exit === "suspend" ? null : "continue";
-    return request && (request === "exit" || flowTarget(request) !== null) ? request : null;
+    if (core.exit === "suspend") {
+      return null;
+    }
+    return core.exit !== "logout" && flowTarget("continue") !== null ? "continue" : "exit";
   }
 
   function isRunning() {
@@ -156,6 +174,7 @@
   function deliver(itemId) {
     state.current = itemId;
     state.ended = false;
+    state.finalCommit = null;
     renderToc();
     var request = { item: itemId };
     if (sequenced && state.baseline) {
@@ -241,9 +260,43 @@
     showMessage(text);
     renderToc();
     updateNav();
-    saveSequencingState(false);
+    var saved = saveSequencingState(false);
     // A dispatch launcher around this page (web/dispatches/static/dispatch_bridge.js) finishes its host session.
     window.dispatchEvent(new CustomEvent("allure:session-exit"));
+    if (config.exit_url) {
+      showMessage("Saving your progress, then returning you to the site you came from\u2026");
+      var patience = new Promise(function (resolve) {
+        setTimeout(resolve, EXIT_SAVE_PATIENCE_MS); // an unreachable server must not keep the learner here
+      });
+      Promise.race([Promise.all([saved, sendFinalCommit()]), patience]).then(leaveForExitUrl);
+    }
+  }
+
+  // The final commit went by sendBeacon, which nothing can wait for: send it again and wait for the answer.
+  // The server keeps the first final commit of a launch and answers "closed" to the second.
+  function sendFinalCommit() {
+    var final = state.finalCommit;
+    state.finalCommit = null;
+    if (!final) {
+      return Promise.resolve();
+    }
+    return fetch(final.url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: final.body
+    }).catch(function () {
+      return null; // the beacon still carries it
+    });
+  }
+
+  function leaveForExitUrl() {
+    try {
+      // The whole tab: the partner may frame this player.
+      window.top.location.href = config.exit_url;
+    } catch (blocked) {
+      window.location.href = config.exit_url;
+    }
   }
 
   // ---- navigation -------------------------------------------------------------------------------
@@ -333,6 +386,7 @@
     return {
       onActivityDelivery: function (activity) {
         state.deliveredWhileUnloading = true;
+        state.deliveries += 1;
         var id = activity.id;
         // Deliver outside the sequencer's call stack: the server call is asynchronous.
         setTimeout(function () {
@@ -507,20 +561,20 @@
   // browser's clock and the server keeps the newest.
   function saveSequencingState(byBeacon) {
     if (!sequenced || !state.baseline) {
-      return;
+      return Promise.resolve();
     }
     var patch = JSON.stringify(sequencingPatch());
     if (!byBeacon && patch === state.lastSavedState) {
-      return;
+      return state.stateSave || Promise.resolve();
     }
     state.lastSavedState = patch;
     var body = '{"state":' + patch + ',"current":' + JSON.stringify(state.current) + ',"ts":' + Date.now() + "}";
     if (byBeacon) {
       navigator.sendBeacon(config.runtime.state, body);
-      return;
+      return Promise.resolve();
     }
     // A plain request: Chromium may hold keepalive fetches back for a while.
-    fetch(config.runtime.state, {
+    state.stateSave = fetch(config.runtime.state, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json" },
@@ -528,6 +582,7 @@
     }).catch(function () {
       state.lastSavedState = null;
     });
+    return state.stateSave;
   }
 
   function restoreSequencingState(patch) {
