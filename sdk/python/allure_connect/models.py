@@ -435,6 +435,11 @@ class SessionCreate(BaseModel):
     )
     new_attempt: bool = False
     package_id: str = Field(..., max_length=36, min_length=1)
+    redirect_on_exit_url: str | None = Field(
+        None,
+        description="Where the learner's browser goes when they leave the course (SCORM Cloud's `redirectOnExitUrl`): after the player's Exit button, or when the content ends the attempt (SCORM 1.2 `LMSFinish` with `cmi.core.exit` `logout`, or a normal exit from the last SCO; SCORM 2004 `Terminate` with `adl.nav.request` `exit`, `exitAll` or `suspendAll` that ends the course, or the end of sequencing). The player first saves the final data, then navigates the top window (the whole tab, also when the player is framed). An absolute `http` or `https` URL of at most 2000 characters, without credentials, ASCII only (percent-encoded); it is signed into the launch link, so the learner cannot change it. Review and browse launches take it too. Without it the player shows its closing page.",
+        examples=['https://lms.example.com/courses/42/done'],
+    )
     user_id: str = Field(..., max_length=255, min_length=1)
     user_name: str | None = Field(None, max_length=255)
 
@@ -463,6 +468,10 @@ class SessionCreated(BaseModel):
         examples=['2026-01-01T12:05:00.000Z'],
     )
     mode: Mode1 = Field(..., description='The launch mode')
+    redirect_on_exit_url: str | None = Field(
+        None,
+        description='Where the player sends the learner on exit (as given), or null for the closing page',
+    )
     session: Session
 
 
