@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
@@ -13,8 +12,8 @@ import httpx
 from pydantic import BaseModel
 
 from allure_connect import models as m
-from allure_connect.client import DEFAULT_UPLOADER, USER_AGENT, query_params, service_root
-from allure_connect.errors import ConfigurationError, JobFailed
+from allure_connect.client import DEFAULT_UPLOADER, USER_AGENT, Connection, query_params
+from allure_connect.errors import JobFailed
 from allure_connect.pagination import pages_from_count
 from allure_connect.retries import RetryPolicy, check
 from allure_connect.uploads import Progress, astream_file
@@ -42,15 +41,10 @@ class AsyncClient:
         self, base_url: str | None = None, api_key: str | None = None, *, tenant_id: str | None = None,
         timeout: float = 60.0, max_attempts: int = 5, max_retry_wait: float = 120.0,
     ) -> None:  # fmt: skip
-        base_url = base_url or os.environ.get("ALLURE_BASE_URL")
-        api_key = api_key or os.environ.get("ALLURE_API_KEY")
-        if not base_url or not api_key:
-            raise ConfigurationError("give base_url and api_key, or set ALLURE_BASE_URL and ALLURE_API_KEY")
-        self.base_url = service_root(base_url)
-        self.tenant_id = tenant_id or os.environ.get("ALLURE_TENANT_ID") or None
+        connection = Connection.resolve(base_url, api_key, tenant_id)
+        self.base_url, self.tenant_id = connection.base_url, connection.tenant_id
         self.retry = RetryPolicy(max_attempts, max_retry_wait)
-        headers = {"Authorization": f"Bearer {api_key}", "User-Agent": USER_AGENT}
-        self.http = httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=timeout)
+        self.http = httpx.AsyncClient(base_url=self.base_url, headers=connection.headers, timeout=timeout)
         self.storage_http = httpx.AsyncClient(headers={"User-Agent": USER_AGENT}, timeout=timeout)
 
     async def aclose(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,6 +30,24 @@ def service_root(base_url: str) -> str:
     return root.removesuffix("/api/v1")
 
 
+@dataclass(frozen=True)
+class Connection:
+    """Where and as whom a client talks: arguments first, then ALLURE_BASE_URL / ALLURE_API_KEY / ALLURE_TENANT_ID."""
+
+    base_url: str
+    headers: dict[str, str]
+    tenant_id: str | None
+
+    @classmethod
+    def resolve(cls, base_url: str | None, api_key: str | None, tenant_id: str | None) -> Connection:
+        base_url = base_url or os.environ.get("ALLURE_BASE_URL")
+        api_key = api_key or os.environ.get("ALLURE_API_KEY")
+        if not base_url or not api_key:
+            raise ConfigurationError("give base_url and api_key, or set ALLURE_BASE_URL and ALLURE_API_KEY")
+        headers = {"Authorization": f"Bearer {api_key}", "User-Agent": USER_AGENT}
+        return cls(service_root(base_url), headers, tenant_id or os.environ.get("ALLURE_TENANT_ID") or None)
+
+
 def query_params(**values: Any) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
 
@@ -44,15 +63,10 @@ class Client:
         self, base_url: str | None = None, api_key: str | None = None, *, tenant_id: str | None = None,
         timeout: float = 60.0, max_attempts: int = 5, max_retry_wait: float = 120.0,
     ) -> None:  # fmt: skip
-        base_url = base_url or os.environ.get("ALLURE_BASE_URL")
-        api_key = api_key or os.environ.get("ALLURE_API_KEY")
-        if not base_url or not api_key:
-            raise ConfigurationError("give base_url and api_key, or set ALLURE_BASE_URL and ALLURE_API_KEY")
-        self.base_url = service_root(base_url)
-        self._tenant_id = tenant_id or os.environ.get("ALLURE_TENANT_ID") or None
+        connection = Connection.resolve(base_url, api_key, tenant_id)
+        self.base_url, self._tenant_id = connection.base_url, connection.tenant_id
         self.retry = RetryPolicy(max_attempts, max_retry_wait)
-        headers = {"Authorization": f"Bearer {api_key}", "User-Agent": USER_AGENT}
-        self.http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
+        self.http = httpx.Client(base_url=self.base_url, headers=connection.headers, timeout=timeout)
         # Storage's presigned URLs carry their own signature: our Bearer key must never travel there.
         self.storage_http = httpx.Client(headers={"User-Agent": USER_AGENT}, timeout=timeout)
 
