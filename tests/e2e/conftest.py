@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Frame, Page, sync_playwright
 
 from tests.fixtures.platform import LiveStack, TenantKey
 
@@ -108,3 +108,13 @@ def page(browser: Browser) -> Iterator[Page]:
 def scorm_runtime(page: Page) -> str:
     """Which SCORM API the player page offers its content ("2004", "1.2" or "")."""
     return page.evaluate("window.API_1484_11 ? '2004' : window.API ? '1.2' : ''")
+
+
+def frame_with(page: Page, part: str, seconds: float = 20) -> Frame:
+    """The page's frame whose URL contains `part`, waiting up to `seconds` for it to appear."""
+    for _ in range(int(seconds * 10)):
+        for frame in page.frames:
+            if part in frame.url:
+                return frame
+        page.wait_for_timeout(100)
+    raise AssertionError(f"no frame with {part} in its URL")

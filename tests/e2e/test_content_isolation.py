@@ -20,10 +20,10 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from playwright.sync_api import Browser, BrowserContext, Frame, Page
+from playwright.sync_api import Browser, BrowserContext
 from redis import Redis
 
-from tests.e2e.conftest import LiveApi
+from tests.e2e.conftest import LiveApi, frame_with
 from tests.fixtures.hostile_zips import MANIFEST, build
 from tests.fixtures.platform import LiveStack, TenantKey
 from tests.fixtures.player import GOLF_12
@@ -128,15 +128,6 @@ def operator_context(browser: Browser, stack: LiveStack, make_tenant: Any) -> It
     context.close()
 
 
-def frame_with(page: Page, part: str) -> Frame:
-    for _ in range(300):
-        for frame in page.frames:
-            if part in frame.url:
-                return frame
-        page.wait_for_timeout(100)
-    raise AssertionError(f"no frame with {part} in its URL")
-
-
 def test_hostile_course_reaches_nothing_beyond_its_own_session(
     live_api: LiveApi, tenant: TenantKey, make_tenant: Any, operator_context: tuple[BrowserContext, str],
     redis_client: Redis,
@@ -166,7 +157,7 @@ def test_hostile_course_reaches_nothing_beyond_its_own_session(
 
     page = context.new_page()
     page.goto(opened["launch_url"])
-    sco = frame_with(page, "/content/t/")
+    sco = frame_with(page, "/content/t/", seconds=30)
     sco.wait_for_function("() => window.__probe && window.__probe.done === true", timeout=30_000)
     got = sco.evaluate("() => window.__probe")
 

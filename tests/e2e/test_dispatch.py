@@ -18,9 +18,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from playwright.sync_api import Frame, FrameLocator, Page
+from playwright.sync_api import FrameLocator, Page
 
-from tests.e2e.conftest import LiveApi
+from tests.e2e.conftest import LiveApi, frame_with
 from tests.fixtures.player import GOLF_12
 
 
@@ -106,15 +106,6 @@ def stub_frame(page: Page) -> FrameLocator:
 
 def golf(page: Page) -> FrameLocator:
     return stub_frame(page).frame_locator("#sco-frame")
-
-
-def frame_with(page: Page, part: str) -> Frame:
-    for _ in range(200):
-        for frame in page.frames:
-            if part in frame.url:
-                return frame
-        page.wait_for_timeout(100)
-    raise AssertionError(f"no frame with {part} in its URL")
 
 
 class TestDispatchInsideAnotherLms:
