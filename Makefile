@@ -20,8 +20,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	touch $@
 
-node_modules/.installed: package.json package-lock.json
+node_modules/.installed: package.json package-lock.json $(wildcard patches/*.patch)
 	npm ci --no-audit --no-fund --loglevel=error
+	# scorm-again's conformance fixes, each patch named by the ADL CTS test it fixes (patches/README.md).
+	npx --no-install patch-package --error-on-fail
 	touch $@
 
 # Browser tests drive Debian's Chromium; never a browser downloaded by a tool.
