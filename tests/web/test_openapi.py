@@ -66,3 +66,23 @@ def test_openapi_should_document_auth_rate_limit_and_not_found_errors(client):
             assert {"401", "403", "429"} <= documented, f"{method} {path}"
             if "{" in path:
                 assert "404" in documented, f"{method} {path}"
+
+
+def test_every_operation_should_have_a_unique_operation_id_and_a_2xx_schema(client):
+    """Generated clients name their calls by operationId and type their answers by the 2xx schema."""
+    spec = client.get("/api/docs/openapi").json
+    seen: dict[str, str] = {}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            where = f"{method.upper()} {path}"
+            operation_id = operation.get("operationId")
+            assert re.fullmatch(r"[a-z][A-Za-z0-9]+", operation_id or ""), f"{where}: operationId {operation_id!r}"
+            assert operation_id not in seen, f"{where} and {seen.get(operation_id)} share {operation_id}"
+            seen[operation_id] = where
+            success = [r for status, r in operation["responses"].items() if status.startswith("2")]
+            assert success, f"{where} documents no 2xx answer"
+            for response in success:
+                content = response.get("content") or {}
+                assert content and all(m.get("schema") for m in content.values()), f"{where}: 2xx without a schema"

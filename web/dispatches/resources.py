@@ -46,6 +46,8 @@ JOB_KIND = "dispatch_zip"
 JOB_FUNC = "workers.dispatch.run"
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 NOT_FOUND_DOC = {"schema": ErrorEnvelopeSchema, "description": "DISPATCH_NOT_FOUND: unknown or another tenant's"}
+ZIP_DOC = {"description": "The dispatch ZIP",
+           "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}
 
 
 def tenant_dispatch(dispatch_id: str) -> Dispatch:
@@ -66,6 +68,7 @@ def require_package(package_id: str, tenant_id: str) -> Package:
 class Dispatches(MethodView):
     @blp.arguments(DispatchListArgsSchema, location="query")
     @blp.response(200, DispatchListSchema)
+    @blp.doc(operationId="listDispatches")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List the tenant's dispatches
 
@@ -88,6 +91,7 @@ class Dispatches(MethodView):
     @blp.arguments(DispatchCreateSchema)
     @blp.response(201, DispatchEnvelopeSchema)
     @blp.alt_response(404, schema=ErrorEnvelopeSchema, description="PACKAGE_NOT_FOUND")
+    @blp.doc(operationId="createDispatch")
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Create a dispatch of one of the tenant's packages
 
@@ -122,6 +126,7 @@ class Dispatches(MethodView):
 class DispatchById(MethodView):
     @blp.response(200, DispatchEnvelopeSchema)
     @blp.alt_response(404, **NOT_FOUND_DOC)
+    @blp.doc(operationId="getDispatch")
     def get(self, dispatch_id: str) -> dict[str, Any]:
         """Get a dispatch, with its token and launch URL
 
@@ -133,6 +138,7 @@ class DispatchById(MethodView):
 
     @blp.response(200, DispatchRevokedSchema)
     @blp.alt_response(404, **NOT_FOUND_DOC)
+    @blp.doc(operationId="revokeDispatch")
     def delete(self, dispatch_id: str) -> dict[str, Any]:
         """Revoke a dispatch: every later launch is refused
 
@@ -153,6 +159,7 @@ class DispatchGenerate(MethodView):
     @blp.response(202, DispatchGenerateSchema)
     @blp.alt_response(404, **NOT_FOUND_DOC)
     @blp.alt_response(409, schema=ErrorEnvelopeSchema, description="CONFLICT: the dispatch is revoked")
+    @blp.doc(operationId="generateDispatchZip")
     def post(self, dispatch_id: str) -> dict[str, Any]:
         """Queue the build of the dispatch ZIP (a SCORM 1.2 package for the other LMS)
 
@@ -185,6 +192,7 @@ class DispatchZip(MethodView):
     @blp.response(200, content_type="application/zip")
     @blp.alt_response(404, **NOT_FOUND_DOC)
     @blp.alt_response(409, schema=ErrorEnvelopeSchema, description="CONFLICT: no ZIP is built yet")
+    @blp.doc(operationId="downloadDispatchZip", responses={200: ZIP_DOC})
     def get(self, dispatch_id: str) -> Response:
         """Download the dispatch ZIP (409 CONFLICT until one is built)
 

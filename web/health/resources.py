@@ -47,6 +47,7 @@ class Health(MethodView):
     @blp.doc(security=[])
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, schema=HealthSchema, description="A dependency is down")
+    @blp.doc(operationId="getHealth")
     def get(self) -> tuple[dict[str, object], int]:
         """Service health
 

@@ -56,6 +56,7 @@ def get_tenant_job(job_id: str) -> Job:
 class Jobs(MethodView):
     @blp.arguments(JobListArgsSchema, location="query")
     @blp.response(200, JobListSchema)
+    @blp.doc(operationId="listJobs")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List jobs
 
@@ -80,6 +81,7 @@ class Jobs(MethodView):
 @blp.route("/<string:job_id>")
 class JobById(MethodView):
     @blp.response(200, JobSchema)
+    @blp.doc(operationId="getJob")
     def get(self, job_id: str) -> dict[str, Any]:
         """Get a job's status, stage, progress, result or error
 

@@ -76,6 +76,7 @@ class ApiKeys(MethodView):
     @scope("admin")
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, ApiKeyListSchema)
+    @blp.doc(operationId="listApiKeys")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List the tenant's API keys
 
@@ -98,6 +99,7 @@ class ApiKeys(MethodView):
     @blp.alt_response(409, schema=ErrorEnvelopeSchema, description=f"{limits.LIMIT_REACHED}: revoke a key first")
     @blp.alt_response(429, schema=ErrorEnvelopeSchema,
                       description=f"{limits.CREATION_RATE} (see Retry-After), or RATE_LIMIT_EXCEEDED")
+    @blp.doc(operationId="createApiKey")
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Create an API key (the secret is returned once)
 
@@ -119,6 +121,7 @@ class ApiKeys(MethodView):
 class ApiKeyById(MethodView):
     @scope("admin")
     @blp.response(200, ApiKeySchema)
+    @blp.doc(operationId="revokeApiKey")
     def delete(self, key_id: str) -> dict[str, Any]:
         """Revoke an API key
 

@@ -112,6 +112,7 @@ def _mint(body: dict[str, Any]) -> dict[str, Any]:
 @blp.response(201, UploadTicketSchema)
 @_error(404, "PACKAGE_NOT_FOUND: package_id is unknown")
 @_error(503, "STORAGE_UNAVAILABLE")
+@blp.doc(operationId="createUploadUrl")
 def upload_url(body: dict[str, Any]) -> dict[str, Any]:
     """Mint a presigned URL to PUT a package ZIP to storage (then call /packages/process)
 
@@ -135,6 +136,7 @@ def upload_url(body: dict[str, Any]) -> dict[str, Any]:
 @blp.response(201, UploadTicketSchema)
 @_error(404, "PACKAGE_NOT_FOUND: package_id is unknown")
 @_error(503, "STORAGE_UNAVAILABLE")
+@blp.doc(operationId="createUploadSession")
 def upload_sessions(body: dict[str, Any]) -> dict[str, Any]:
     """Mint a presigned upload URL (alias of POST /packages/upload-url)
 
@@ -154,6 +156,7 @@ def upload_sessions(body: dict[str, Any]) -> dict[str, Any]:
 @blp.response(202, AcceptedJobSchema)
 @_error(404, "UPLOAD_NOT_FOUND or PACKAGE_NOT_FOUND")
 @_error(503, "STORAGE_UNAVAILABLE")
+@blp.doc(operationId="processUpload")
 def process(body: dict[str, Any]) -> dict[str, Any]:
     """Import an uploaded ZIP: answers 202 with the job; the same storage_path gives the same job
 
@@ -220,6 +223,7 @@ def _check_uploaded_object(upload: PackageUpload) -> None:
 @_error(404, "PACKAGE_NOT_FOUND: package_id is unknown")
 @_error(413, "PAYLOAD_TOO_LARGE")
 @_error(503, "STORAGE_UNAVAILABLE")
+@blp.doc(operationId="uploadPackage")
 def upload(form: dict[str, Any]) -> dict[str, Any]:
     """Upload a package ZIP as multipart/form-data (field `file`) and import it; answers 202 with the job
 
@@ -279,6 +283,7 @@ def _forget_upload(session: Session, key: str) -> None:
 class Packages(MethodView):
     @blp.arguments(PackageListArgsSchema, location="query")
     @blp.response(200, PackageListSchema)
+    @blp.doc(operationId="listPackages")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List the tenant's packages
 
@@ -301,6 +306,7 @@ class Packages(MethodView):
 @blp.route("/<package_id:package_id>")
 class PackageById(MethodView):
     @blp.response(200, PackageDetailSchema)
+    @blp.doc(operationId="getPackage")
     def get(self, package_id: str) -> dict[str, Any]:
         """Get a package: metadata, versions, organization/item tree and parser warnings
 
@@ -315,6 +321,7 @@ class PackageById(MethodView):
         return service.detail(db(), _own_package(package_id))
 
     @blp.response(200, PackageDeletedSchema)
+    @blp.doc(operationId="deletePackage")
     def delete(self, package_id: str) -> dict[str, Any]:
         """Delete a package and its sessions; its stored files are removed by a job
 

@@ -37,6 +37,7 @@ def _tenant_session(session_id: str, *, lock: bool = False) -> LearnerSession:
 class Sessions(MethodView):
     @blp.arguments(schemas.SessionCreateSchema)
     @blp.response(201, schemas.SessionCreatedSchema)
+    @blp.doc(operationId="createSession")
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Open a learner's session on a package and get a launch link
 
@@ -69,6 +70,7 @@ class Sessions(MethodView):
 
     @blp.arguments(schemas.SessionListArgsSchema, location="query")
     @blp.response(200, schemas.SessionListSchema)
+    @blp.doc(operationId="listSessions")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List learner sessions
 
@@ -95,6 +97,7 @@ class Sessions(MethodView):
 @blp.route("/<string:session_id>")
 class SessionById(MethodView):
     @blp.response(200, schemas.SessionEnvelopeSchema)
+    @blp.doc(operationId="getSession")
     def get(self, session_id: str) -> dict[str, Any]:
         """Get a session with its CMI data
 
@@ -110,6 +113,7 @@ class SessionById(MethodView):
 
     @blp.arguments(schemas.SessionUpdateSchema)
     @blp.response(200, schemas.SessionUpdatedSchema)
+    @blp.doc(operationId="updateSession")
     def put(self, args: dict[str, Any], session_id: str) -> dict[str, Any]:
         """Update a session's CMI data and progress
 

@@ -54,6 +54,7 @@ def _authority() -> dict[str, Any]:
 @blp.route("/statements")
 class Statements(MethodView):
     @blp.doc(**schemas.STATEMENTS_POST_DOC)
+    @blp.doc(operationId="postStatements")
     def post(self) -> Response:
         """Store one statement (answers its id) or an array (answers the ids)
 
@@ -93,6 +94,7 @@ class Statements(MethodView):
 
     @blp.arguments(schemas.XapiStatementQuerySchema, location="query")
     @blp.response(200, schemas.XapiStatementListSchema)
+    @blp.doc(operationId="queryStatements")
     def get(self, args: dict[str, Any]) -> Response:
         """Query statements (newest first) with filters and pagination
 
@@ -120,6 +122,7 @@ class Statements(MethodView):
 @blp.route("/statements/<string:statement_id>")
 class StatementById(MethodView):
     @blp.response(200)
+    @blp.doc(operationId="getStatement", **schemas.STATEMENT_GET_DOC)
     def get(self, statement_id: str) -> Response:
         """Get one statement by id
 
@@ -137,6 +140,7 @@ class StatementById(MethodView):
 class ActorAnalytics(MethodView):
     @blp.arguments(schemas.XapiActorQuerySchema, location="query")
     @blp.response(200, schemas.XapiActorListSchema)
+    @blp.doc(operationId="listActorAnalytics")
     def get(self, args: dict[str, Any]) -> Response:
         """Aggregated performance by learner (from the rollups)
 
@@ -154,6 +158,7 @@ class ActorAnalytics(MethodView):
 class ActivityAnalytics(MethodView):
     @blp.arguments(schemas.XapiActivityQuerySchema, location="query")
     @blp.response(200, schemas.XapiActivityListSchema)
+    @blp.doc(operationId="listActivityAnalytics")
     def get(self, args: dict[str, Any]) -> Response:
         """Aggregated performance by activity (from the rollups)
 
@@ -177,6 +182,7 @@ class Credentials(MethodView):
     @scope("admin")
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, schemas.LrsCredentialListSchema)
+    @blp.doc(operationId="listLrsCredentials")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List the tenant's LRS credentials (keys only)
 
@@ -193,6 +199,7 @@ class Credentials(MethodView):
     @scope("admin")
     @blp.arguments(schemas.LrsCredentialCreateSchema, required=False)
     @blp.response(201, schemas.LrsCredentialCreatedSchema)
+    @blp.doc(operationId="createLrsCredential")
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Create Basic-auth credentials for the standard LRS at /xapi (the secret is shown once)
 
@@ -213,6 +220,7 @@ class Credentials(MethodView):
 class CredentialById(MethodView):
     @scope("admin")
     @blp.response(200, schemas.LrsCredentialSchema)
+    @blp.doc(operationId="revokeLrsCredential")
     def delete(self, credential_id: str) -> dict[str, Any]:
         """Revoke LRS credentials; they stop working at once
 

@@ -131,6 +131,21 @@ _STATEMENT = {
         "attachments": {"type": "array", "items": {"type": "object"}},
     },
 }
+# A statement as stored and answered: what was sent, completed by the LRS.
+_STORED_STATEMENT = {
+    **_STATEMENT,
+    "required": ["id", "actor", "verb", "object", "timestamp", "stored", "authority", "version"],
+    "properties": {
+        **_STATEMENT["properties"],
+        "stored": {"type": "string", "format": "date-time"},
+        "authority": {"type": "object", "description": "Who vouched for it: your API key or LRS credential"},
+        "version": {"type": "string", "example": "1.0.0"},
+    },
+}
+STATEMENT_GET_DOC = {
+    "responses": {200: {"description": "The statement as stored",
+                        "content": {"application/json": {"schema": _STORED_STATEMENT}}}},
+}
 STATEMENTS_POST_DOC = {
     "requestBody": {"required": True, "content": {"application/json": {"schema": {
         "oneOf": [_STATEMENT, {"type": "array", "minItems": 1, "items": _STATEMENT}]}}}},
