@@ -90,9 +90,14 @@ class RetryPolicy:
             raise TransportError(f"{type(last).__name__}: {last}") from last
 
     async def acall(self, send: Callable[[], Awaitable[T]]) -> T:
-        """The async twin of `call`."""
+        """The async twin of `call`; `send` may be a lambda answering a coroutine."""
+
+        async def attempt() -> T:
+            # tenacity awaits only what it recognises as a coroutine function.
+            return await send()
+
         try:
-            return await AsyncRetrying(**self._options())(send)
+            return await AsyncRetrying(**self._options())(attempt)
         except RetryableResponse as last:
             raise error_from_response(last.response) from None
         except httpx.TransportError as last:
