@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_SDK := sdk/node
 
 .PHONY: run test install lint services clean sdk
 
@@ -12,7 +13,7 @@ run: install
 test: install services
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
-install: $(STAMP) node_modules/.installed
+install: $(STAMP) node_modules/.installed $(NODE_SDK)/dist/.built
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +27,15 @@ node_modules/.installed: package.json package-lock.json $(wildcard patches/*.pat
 	npx --no-install patch-package --error-on-fail
 	touch $@
 
+# The Node.js client (sdk/node): its own pinned packages, and its TypeScript compiled to dist/.
+$(NODE_SDK)/node_modules/.installed: $(NODE_SDK)/package.json $(NODE_SDK)/package-lock.json
+	cd $(NODE_SDK) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(NODE_SDK)/dist/.built: $(NODE_SDK)/node_modules/.installed $(NODE_SDK)/tsconfig.json $(wildcard $(NODE_SDK)/src/*.ts)
+	cd $(NODE_SDK) && npm run --silent build
+	touch $@
+
 # Browser tests drive Debian's Chromium; never a browser downloaded by a tool.
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
@@ -35,12 +45,17 @@ chromium:
 services: chromium
 	@scripts/ensure-services
 
-# The SDK's models, regenerated from the service's own OpenAPI (tests/sdk/test_models_current.py checks them).
-sdk: $(STAMP)
+# Both SDKs' types, regenerated from the service's own OpenAPI: the Python models and the Node.js
+# schema (tests/sdk/test_models_current.py and test_node_types_current.py check them), then the
+# Node.js client is compiled again.
+sdk: $(STAMP) $(NODE_SDK)/node_modules/.installed
 	$(BIN)/python sdk/python/generate_models.py
+	$(BIN)/python $(NODE_SDK)/generate_types.py
+	cd $(NODE_SDK) && npm run --silent build
+	touch $(NODE_SDK)/dist/.built
 
 lint:
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) node_modules .data
+	rm -rf $(VENV) node_modules .data $(NODE_SDK)/node_modules $(NODE_SDK)/dist
