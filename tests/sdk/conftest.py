@@ -24,6 +24,14 @@ def sdk_stack(base_settings: Settings) -> Iterator[LiveStack]:
 
 
 @pytest.fixture
+def tight_stack(app: Flask, settings: Settings) -> Iterator[LiveStack]:
+    """A stack that allows two reads per window, for the 429 tests of both SDKs."""
+    stack = start_stack(settings, web_workers=1, with_worker=False, extra_env={"AC_RATE_LIMIT_READ": "2"})
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture
 def tenant_key(app: Flask, make_tenant: Callable[..., TenantKey]) -> TenantKey:
     return make_tenant()
 

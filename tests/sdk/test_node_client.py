@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,13 @@ from tests.fixtures.platform import LiveStack, TenantKey
 pytestmark = pytest.mark.xdist_group("sdk")
 NODE_SDK = PROJECT_ROOT / "sdk" / "node"
 LIVE_CHECK = Path(__file__).parent / "node" / "live_check.mjs"
+RETRY_CHECK = Path(__file__).parent / "node" / "retry_check.mjs"
+
+
+def node_env(stack: LiveStack, tenant: TenantKey) -> dict[str, str]:
+    # The API base as the launcher prints it (`…/api/v1`): the client takes that too.
+    return {**os.environ, "ALLURE_BASE_URL": stack.base_url + "/api/v1", "ALLURE_API_KEY": tenant.key,
+            "ALLURE_TENANT_ID": tenant.tenant_id}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -31,12 +39,12 @@ def node() -> str:
     return found
 
 
-def test_the_live_script_type_checks_against_the_generated_types(node: str):
+def test_the_live_scripts_type_check_against_the_generated_types(node: str):
     checked = subprocess.run(
         [node, str(NODE_SDK / "node_modules" / "typescript" / "bin" / "tsc"), "--noEmit", "--allowJs", "--checkJs",
          "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022",
          "--types", "node", "--typeRoots", str(NODE_SDK / "node_modules" / "@types"), "--skipLibCheck",
-         str(LIVE_CHECK)],
+         str(LIVE_CHECK), str(RETRY_CHECK)],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert checked.returncode == 0, checked.stdout + checked.stderr
@@ -45,9 +53,8 @@ def test_the_live_script_type_checks_against_the_generated_types(node: str):
 def test_node_client_lists_uploads_waits_launches_and_types_errors(
     node: str, sdk_stack: LiveStack, tenant_key: TenantKey, golf: Path
 ):
-    env = {**os.environ, "ALLURE_BASE_URL": sdk_stack.base_url + "/api/v1", "ALLURE_API_KEY": tenant_key.key,
-           "ALLURE_TENANT_ID": tenant_key.tenant_id}  # fmt: skip
-    ran = subprocess.run([node, str(LIVE_CHECK), str(golf)], env=env, capture_output=True, text=True, timeout=180)
+    ran = subprocess.run([node, str(LIVE_CHECK), str(golf)], env=node_env(sdk_stack, tenant_key), capture_output=True,
+                         text=True, timeout=180)  # fmt: skip
     assert ran.returncode == 0, ran.stderr
     seen = json.loads(ran.stdout)
 
@@ -64,3 +71,23 @@ def test_node_client_lists_uploads_waits_launches_and_types_errors(
     assert seen["notFound"]["requestId"]
     assert seen["invalid"]["status"] == 400 and seen["invalid"]["code"] == "VALIDATION_ERROR"
     assert "user_id" in seen["invalid"]["details"]["fieldErrors"]
+
+
+# Its own group, as the Python SDK's 429 test: it waits out a rate-limit window.
+@pytest.mark.slow
+@pytest.mark.xdist_group("sdk-retries")
+def test_node_client_types_a_429_and_retries_it_after_retry_after(
+    node: str, tight_stack: LiveStack, make_tenant: Callable[..., TenantKey]
+):
+    ran = subprocess.run([node, str(RETRY_CHECK)], env=node_env(tight_stack, make_tenant()), capture_output=True,
+                         text=True, timeout=180)  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    seen = json.loads(ran.stdout)
+    refused = seen["refused"]
+    assert refused["status"] == 429 and refused["code"] == "RATE_LIMIT_EXCEEDED" and refused["requestId"]
+    advised = float(refused["retryAfter"])
+    statuses = [answer["status"] for answer in seen["seen"]]
+    assert statuses[0] == 429 and statuses[-1] == 200 and set(statuses[1:-1]) <= {429}, statuses
+    waited = (seen["seen"][1]["at"] - seen["seen"][0]["at"]) / 1000
+    assert waited >= advised - 2  # the advice, less the time since the first refusal
+    assert seen["count"] == 0

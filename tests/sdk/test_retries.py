@@ -19,13 +19,6 @@ from tests.fixtures.platform import LiveStack, TenantKey, start_stack
 pytestmark = [pytest.mark.xdist_group("sdk-retries"), pytest.mark.slow]
 
 
-@pytest.fixture
-def tight_stack(app: Flask, settings: Settings) -> Iterator[LiveStack]:
-    stack = start_stack(settings, web_workers=1, with_worker=False, extra_env={"AC_RATE_LIMIT_READ": "2"})
-    yield stack
-    stack.stop()
-
-
 def test_429_is_retried_after_retry_after_and_typed_when_retries_run_out(
     tight_stack: LiveStack, make_tenant: Callable[..., TenantKey]
 ):
