@@ -12,6 +12,8 @@ SCORM_DESCRIPTOR = "imsmanifest.xml"
 _NAMED_DESCRIPTORS = (("imsmanifest.xml", "scorm"), ("cmi5.xml", "cmi5"), ("tincan.xml", "tincan"))
 # AICC course structure files (CMI001 appendix): course, assignable units, descriptors, structure.
 _AICC_EXTENSIONS = (".crs", ".au", ".des", ".cst")
+# The types the import job accepts (validate_zip's default stays SCORM only).
+IMPORTED_TYPES = ("scorm", "aicc")
 _LABELS = {"scorm": "SCORM", "cmi5": "cmi5", "tincan": "TinCan (xAPI)", "aicc": "AICC"}
 
 
@@ -43,7 +45,9 @@ def detect_package(
             found = (kind, root[descriptor])
             break
     if found is None:
-        aicc = sorted(name for key, name in root.items() if key.endswith(_AICC_EXTENSIONS))
+        # The course file (.crs) names an AICC package; the others when it is missing.
+        aicc = sorted((name for key, name in root.items() if key.endswith(_AICC_EXTENSIONS)),
+                      key=lambda name: (not name.casefold().endswith(".crs"), name))
         if aicc:
             found = ("aicc", aicc[0])
     if found is None:
