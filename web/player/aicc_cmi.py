@@ -20,6 +20,11 @@ GetParam serves the server-owned values (student id and name, credit, lesson
 mode, total time, `[Core_Vendor]` from the `.au` file, the AU's mastery score
 and time limit) with the stored ones. Values the AU cannot set (student id,
 credit, ...) are ignored in a PutParam. Unknown groups and keys are ignored.
+
+Keywords are case-insensitive in CMI001, but clients in the wild compare them
+as written: GetParam writes them in lower case (`lesson_location=`), which the
+emp course's Api.js (it matches `case "lesson_location"`) and every
+case-insensitive client read; group names keep CMI001's spelling (`[Core]`).
 """
 
 from __future__ import annotations
@@ -198,14 +203,14 @@ def get_param(cmi: dict[str, str], learner: Learner) -> str:
         status += ",ab-initio"
     score = [cmi.get(f"cmi.core.score.{name}") or "" for name in ("raw", "max", "min")]
     core = {
-        "Student_ID": learner.student_id,
-        "Student_Name": learner.student_name,
-        "Lesson_Location": cmi.get("cmi.core.lesson_location") or "",
-        "Credit": learner.credit,
-        "Lesson_Status": status,
-        "Score": ",".join(score).rstrip(",") if score[0] else "",
-        "Time": format_timespan_12(learner.total_seconds),
-        "Lesson_Mode": learner.lesson_mode,
+        "student_id": learner.student_id,
+        "student_name": learner.student_name,
+        "lesson_location": cmi.get("cmi.core.lesson_location") or "",
+        "credit": learner.credit,
+        "lesson_status": status,
+        "score": ",".join(score).rstrip(",") if score[0] else "",
+        "time": format_timespan_12(learner.total_seconds),
+        "lesson_mode": learner.lesson_mode,
     }
     groups: list[tuple[str, dict[str, str] | str]] = [
         ("Core", core),
@@ -213,9 +218,9 @@ def get_param(cmi: dict[str, str], learner: Learner) -> str:
         ("Core_Vendor", learner.core_vendor or ""),
     ]
     if learner.course_id:
-        groups.append(("Evaluation", {"Course_ID": learner.course_id}))
+        groups.append(("Evaluation", {"course_id": learner.course_id}))
     groups.append(("Student_Data", _student_data(learner)))
-    preferences = {key.title(): cmi[f"cmi.student_preference.{key}"] for key in _PREFERENCES
+    preferences = {key: cmi[f"cmi.student_preference.{key}"] for key in _PREFERENCES
                    if cmi.get(f"cmi.student_preference.{key}")}  # fmt: skip
     if preferences:
         groups.append(("Student_Preferences", preferences))
@@ -228,11 +233,11 @@ def get_param(cmi: dict[str, str], learner: Learner) -> str:
 def _student_data(learner: Learner) -> dict[str, str]:
     data: dict[str, str] = {}
     if learner.mastery_score is not None:
-        data["Mastery_Score"] = f"{learner.mastery_score:g}"
+        data["mastery_score"] = f"{learner.mastery_score:g}"
     if learner.max_time_allowed:
-        data["Max_Time_Allowed"] = learner.max_time_allowed
+        data["max_time_allowed"] = learner.max_time_allowed
     if learner.time_limit_action:
-        data["Time_Limit_Action"] = learner.time_limit_action
+        data["time_limit_action"] = learner.time_limit_action
     return data
 
 
@@ -243,9 +248,9 @@ def _objectives_group(cmi: dict[str, str]) -> dict[str, str]:
         if not objective_id:
             continue
         n = index + 1
-        out[f"J_ID.{n}"] = objective_id
-        out[f"J_Score.{n}"] = cmi.get(f"cmi.objectives.{index}.score.raw") or ""
-        out[f"J_Status.{n}"] = cmi.get(f"cmi.objectives.{index}.status") or ""
+        out[f"j_id.{n}"] = objective_id
+        out[f"j_score.{n}"] = cmi.get(f"cmi.objectives.{index}.score.raw") or ""
+        out[f"j_status.{n}"] = cmi.get(f"cmi.objectives.{index}.status") or ""
     return out
 
 

@@ -73,9 +73,9 @@ class TestCommands:
         session_id, au = launch_au(player, tenant)
         first = au.command("GetParam")
         assert (first["error"], first["error_text"]) == ("0", "Successful")
-        assert "Student_ID=learner-1" in first["aicc_data"]
-        assert "Lesson_Status=not attempted,ab-initio" in first["aicc_data"]
-        assert "Lesson_Mode=normal" in first["aicc_data"] and "Credit=credit" in first["aicc_data"]
+        assert "student_id=learner-1" in first["aicc_data"]
+        assert "lesson_status=not attempted,ab-initio" in first["aicc_data"]
+        assert "lesson_mode=normal" in first["aicc_data"] and "credit=credit" in first["aicc_data"]
 
         put = "[Core]\r\nLesson_Location=page 3\r\nLesson_Status=i,s\r\nScore=\r\nTime=00:01:30\r\n"
         put += "[Core_Lesson]\r\nabc=1"
@@ -101,8 +101,8 @@ class TestCommands:
         again = Au(player, au.launched, player.deliver(au.launched))
         assert again.sid != au.sid
         data = again.command("GetParam")["aicc_data"]
-        assert "Lesson_Location=7" in data and "Lesson_Status=incomplete,resume" in data
-        assert "Time=0000:00:10" in data
+        assert "lesson_location=7" in data and "lesson_status=incomplete,resume" in data
+        assert "time=0000:00:10" in data
 
     def test_objectives_interactions_and_comments_are_kept(self, player, tenant):
         session_id, au = launch_au(player, tenant)
@@ -120,7 +120,7 @@ class TestCommands:
 
     def test_mastery_score_of_the_au_decides_passed_or_failed(self, player, tenant):
         session_id, au = launch_au(player, tenant, COMPLEX, "A1")
-        assert "Mastery_Score=80" in au.command("GetParam")["aicc_data"]
+        assert "mastery_score=80" in au.command("GetParam")["aicc_data"]
         au.command("PutParam", "[Core]\nLesson_Status=completed\nScore=70")
         activity = next(a for a in player.session(tenant, session_id)["activities"] if a["item_id"] == "A1")
         assert (activity["success_status"], activity["score"]["raw"]) == ("failed", 70)
