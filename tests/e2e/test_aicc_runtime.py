@@ -30,6 +30,7 @@ from tests.e2e.conftest import LiveApi, frame_with
 from tests.fixtures.corpus import CORPUS
 
 EMP = CORPUS / "aicc" / "emp_aicc.zip"
+COMPLEX = CORPUS / "aicc" / "emp_aicc_complex.zip"
 JQUERY = Path(__file__).resolve().parents[1] / "fixtures" / "vendor" / "jquery-1.12.4.min.js"
 CDN = "https://ajax.googleapis.com/ajax/libs/jquery/**"
 
@@ -125,6 +126,43 @@ class TestSameOrigin:
         frame = au_frame(second)
         frame.wait_for_function(
             "text => document.getElementById('lblLessonLocation').textContent === text", arg=bookmark)
+
+
+class TestStructure:
+    def test_three_au_course_follows_its_prerequisites_with_one_hacp_session_per_au(self, live_api: LiveApi,
+                                                                                   page: Page):  # fmt: skip
+        # The complex course's AUs are static pages; A2 requires A1 (its .pre file).
+        opened = live_api.open_session(live_api.import_package(COMPLEX))
+        page.goto(opened["launch_url"])
+        first = frame_with(page, "intro.html?AICC_SID=")
+        assert "Intro AU" in first.inner_text("body")
+        assert page.locator("#toc button", has_text="Scenario AU").is_disabled()
+
+        # What an AU does to finish, from its own page: PutParam then ExitAU, by form POST.
+        answers = first.evaluate(
+            """() => {
+                const query = new URLSearchParams(location.search);
+                const post = (command, data) => {
+                    const xhr = new XMLHttpRequest();
+                    xhr.open("POST", query.get("AICC_URL"), false);
+                    xhr.setRequestHeader("Content-Type", "application/x-www-form-urlencoded");
+                    xhr.send(new URLSearchParams({command, version: "4.0", session_id: query.get("AICC_SID"),
+                                                  aicc_data: data}).toString());
+                    return xhr.responseText;
+                };
+                return [post("PutParam", "[Core]\\r\\nLesson_Status=completed\\r\\nTime=00:00:42"),
+                        post("ExitAU", "")];
+            }""")
+        assert all(answer.startswith("error=0") for answer in answers)
+        done = live_api.wait_for(opened["session"]["id"], lambda s: s["time_spent_seconds"] == 42)
+        assert next(a for a in done["activities"] if a["item_id"] == "A1")["completion_status"] == "completed"
+
+        page.reload()
+        page.locator("#toc button", has_text="Scenario AU").click()
+        second = frame_with(page, "scenario.html?AICC_SID=")
+        assert "Scenario AU" in second.inner_text("body")
+        sids = {parse_qs(urlsplit(frame.url).query)["AICC_SID"][0] for frame in (first, second)}
+        assert len(sids) == 2
 
 
 class TestCrossOrigin:

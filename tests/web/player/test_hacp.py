@@ -125,6 +125,17 @@ class TestCommands:
         activity = next(a for a in player.session(tenant, session_id)["activities"] if a["item_id"] == "A1")
         assert (activity["success_status"], activity["score"]["raw"]) == ("failed", 70)
 
+    def test_review_mode_serves_the_data_and_stores_nothing(self, player, tenant):
+        session_id, au = launch_au(player, tenant)
+        au.command("PutParam", "[Core]\nLesson_Location=5\nLesson_Status=incomplete")
+        package_id = player.package(tenant, AICC)
+        review = player.launch(player.open(tenant, package_id, mode="review")["launch_url"])
+        reviewing = Au(player, review, player.deliver(review))
+        data = reviewing.command("GetParam")["aicc_data"]
+        assert "lesson_location=5" in data and "lesson_mode=review" in data and "credit=no-credit" in data
+        assert reviewing.command("PutParam", "[Core]\nLesson_Status=passed")["error"] == "0"
+        assert player.session(tenant, session_id)["success_status"] == "unknown"
+
     def test_unknown_command_and_unknown_sid_answer_hacp_errors(self, player, tenant):
         _, au = launch_au(player, tenant)
         assert au.command("Launch")["error"] == "1"
