@@ -23,7 +23,6 @@ the body is the only credential.
 
 from __future__ import annotations
 
-import logging
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, Response, request
@@ -38,7 +37,6 @@ from web.player.runtime import Delivery, RuntimeProblem
 from web.player.timefmt import parse_timespan_12
 from web.services import db, services, settings
 
-log = logging.getLogger(__name__)
 blp = Blueprint("hacp", __name__, url_prefix="/player/hacp")
 STANDARD = "aicc"
 PATH = "/player/hacp"
@@ -186,10 +184,10 @@ def _store(session: HacpSession, sid: str, package: PackageInfo, command: str, a
         result = commits.store_commit(db(), package, commit)
     except RuntimeProblem:
         raise HacpError(3, "Invalid Session ID") from None
-    if result.outcome != "stored":
-        log.info("HACP %s on state %s not stored: %s", command, session.state_id, result.outcome)
-        if result.outcome == "closed":
-            raise HacpError(3, "Invalid Session ID: the AU has exited")
+    if result.outcome == "closed":
+        raise HacpError(3, "Invalid Session ID: the AU has exited")
+    if result.outcome == "stale":
+        raise HacpError(3, "Invalid Session ID: a newer launch of this AU has started")
 
 
 def _answer(code: int, text: str, aicc_data: str | None = None) -> Response:

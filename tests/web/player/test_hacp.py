@@ -170,6 +170,13 @@ class TestIsolation:
         player.open(tenant, package_id, new_attempt=True)
         assert au.command("PutParam", "[Core]\nLesson_Status=passed")["error"] == "3"
 
+    def test_sid_of_an_earlier_launch_of_the_au_is_refused(self, player, tenant):
+        session_id, au = launch_au(player, tenant)
+        newer = Au(player, au.launched, player.deliver(au.launched))
+        assert au.command("PutParam", "[Core]\nLesson_Status=passed")["error"] == "3"
+        assert newer.command("PutParam", "[Core]\nLesson_Status=failed")["error"] == "0"
+        assert player.session(tenant, session_id)["success_status"] == "failed"
+
     def test_sid_expires(self, player, tenant, app):
         app.extensions["allure"].settings = _with_ttl(app.extensions["allure"].settings, 1)
         _, au = launch_au(player, tenant)
