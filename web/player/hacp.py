@@ -14,8 +14,9 @@ case-insensitively, as clients spell them every way:
 
 Answers are HACP text (`error=0\\r\\nerror_text=Successful\\r\\naicc_data=...`,
 `text/plain`) with HTTP 200 whatever the HACP error, as clients read the body:
-`1` invalid command, `3` invalid session id (unknown, expired, another tenant's,
-an earlier attempt's), `4` invalid argument (aicc_data too large). Courses hosted
+`1` invalid command (also a body over 1 MB), `3` invalid session id (unknown,
+expired, another tenant's, an earlier attempt's or launch's, a Put after ExitAU);
+only the codes CMI001 defines are used. Courses hosted
 elsewhere post here from their own origin, so this route alone answers CORS,
 preflight included, for any origin and without credentials: the session id in
 the body is the only credential.
@@ -104,7 +105,7 @@ def _fields() -> dict[str, str]:
     # Form-encoded, as HACP says; some clients send it as text/plain to avoid a CORS preflight.
     raw = request.get_data(cache=False)
     if len(raw) > MAX_BODY_BYTES:
-        raise HacpError(4, "Invalid Argument: the request is too large")
+        raise HacpError(1, "Invalid Command: the request is too large")
     try:
         pairs = parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
     except ValueError:
