@@ -66,10 +66,14 @@ def detect_package(
     return kind, descriptor, warnings
 
 
+def _is_descriptor(name: str, descriptors: set[str]) -> bool:
+    return name in descriptors or name.endswith(".crs")  # an AICC course zipped with its folder
+
+
 def _not_found(names: Sequence[str]) -> PipelineError:
     descriptors = {descriptor for descriptor, _ in _NAMED_DESCRIPTORS}
     nested = sorted(
-        (name for name in names if "/" in name and name.rsplit("/", 1)[1].casefold() in descriptors),
+        (name for name in names if "/" in name and _is_descriptor(name.rsplit("/", 1)[1].casefold(), descriptors)),
         key=lambda name: (name.count("/"), name),
     )
     details: dict[str, Any] = {"expected": SCORM_DESCRIPTOR}

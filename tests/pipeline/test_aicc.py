@@ -180,6 +180,12 @@ class TestRefusals:
     def test_au_file_without_system_id_column_is_refused(self):
         assert refusal({"c.crs": CRS, "c.au": "id,file\nA1,a.html"}).code == "AICC_AU_INVALID"
 
+    def test_course_zipped_with_its_folder_is_named_in_the_refusal(self):
+        with pytest.raises(PipelineError) as caught:
+            detect_package(["course/x.crs", "course/x.au"], IMPORTED_TYPES)
+        assert caught.value.code == "MANIFEST_NOT_FOUND"
+        assert caught.value.details["found_in_subfolder"] == "course/x.crs"
+
     def test_detection_prefers_the_course_file_and_import_accepts_aicc(self):
         kind, descriptor, _ = detect_package(["x.au", "x.CRS", "x.cst"], IMPORTED_TYPES)
         assert (kind, descriptor) == ("aicc", "x.CRS")
