@@ -223,6 +223,10 @@ class TestHacpData:
             "cmi.student_preference.audio": "0", "cmi.student_preference.language": "fr",
         }  # fmt: skip
 
+    def test_put_param_without_core_header_reads_its_elements_as_core(self):
+        assert aicc_cmi.put_param("lesson_status=c\r\nlesson_location=x") == {
+            "cmi.core.lesson_status": "completed", "cmi.core.exit": "", "cmi.core.lesson_location": "x"}
+
     def test_put_param_with_missing_groups_or_bad_values_sets_nothing_wrong(self):
         assert aicc_cmi.put_param("") == {}
         assert aicc_cmi.put_param("[Core]\nScore=lots\nTime=soon\nLesson_Status=pending") == {"cmi.core.exit": ""}

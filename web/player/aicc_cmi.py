@@ -60,7 +60,8 @@ def status_and_exit(value: str) -> tuple[str | None, str | None]:
 def put_param(aicc_data: str) -> dict[str, str]:
     """The CMI elements a PutParam sets (only those it carries)."""
     doc = parse_ini(aicc_data)
-    core = doc.groups.get("core", {})
+    # Elements before any group (a client that forgot `[Core]`) count as core ones.
+    core = {**doc.groups.get("", {}), **doc.groups.get("core", {})}
     out: dict[str, str] = {}
     if "lesson_location" in core:
         out["cmi.core.lesson_location"] = core["lesson_location"]
