@@ -67,6 +67,8 @@ class Settings:
     max_upload_form_bytes: int = 2 * GiB
     upload_url_ttl_seconds: int = 900
     launch_token_ttl_seconds: int = 300
+    # How long an AICC HACP session id (aicc_sid) works after its AU was delivered (as the player key).
+    aicc_session_ttl_seconds: int = 12 * 3600
     default_quota_packages: int = 1000
     default_quota_bytes: int = 50 * GiB
     # RQ's time limit for an ingest (and storage clean-up) job. bench/ingest.py on the shared 2-core
@@ -160,6 +162,7 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "AC_MAX_REQUEST_BYTES": ("max_request_bytes", int),
     "AC_UPLOAD_URL_TTL_SECONDS": ("upload_url_ttl_seconds", int),
     "AC_LAUNCH_TOKEN_TTL_SECONDS": ("launch_token_ttl_seconds", int),
+    "AC_AICC_SESSION_TTL_SECONDS": ("aicc_session_ttl_seconds", int),
     "AC_DEFAULT_QUOTA_PACKAGES": ("default_quota_packages", int),
     "AC_DEFAULT_QUOTA_BYTES": ("default_quota_bytes", int),
     "AC_JOB_TIMEOUT_SECONDS": ("job_timeout_seconds", int),

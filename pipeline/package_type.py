@@ -12,6 +12,8 @@ SCORM_DESCRIPTOR = "imsmanifest.xml"
 _NAMED_DESCRIPTORS = (("imsmanifest.xml", "scorm"), ("cmi5.xml", "cmi5"), ("tincan.xml", "tincan"))
 # AICC course structure files (CMI001 appendix): course, assignable units, descriptors, structure.
 _AICC_EXTENSIONS = (".crs", ".au", ".des", ".cst")
+# The types the import job accepts (validate_zip's default stays SCORM only).
+IMPORTED_TYPES = ("scorm", "aicc")
 _LABELS = {"scorm": "SCORM", "cmi5": "cmi5", "tincan": "TinCan (xAPI)", "aicc": "AICC"}
 
 
@@ -43,7 +45,9 @@ def detect_package(
             found = (kind, root[descriptor])
             break
     if found is None:
-        aicc = sorted(name for key, name in root.items() if key.endswith(_AICC_EXTENSIONS))
+        # The course file (.crs) names an AICC package; the others when it is missing.
+        aicc = sorted((name for key, name in root.items() if key.endswith(_AICC_EXTENSIONS)),
+                      key=lambda name: (not name.casefold().endswith(".crs"), name))
         if aicc:
             found = ("aicc", aicc[0])
     if found is None:
@@ -62,10 +66,14 @@ def detect_package(
     return kind, descriptor, warnings
 
 
+def _is_descriptor(name: str, descriptors: set[str]) -> bool:
+    return name in descriptors or name.endswith(".crs")  # an AICC course zipped with its folder
+
+
 def _not_found(names: Sequence[str]) -> PipelineError:
     descriptors = {descriptor for descriptor, _ in _NAMED_DESCRIPTORS}
     nested = sorted(
-        (name for name in names if "/" in name and name.rsplit("/", 1)[1].casefold() in descriptors),
+        (name for name in names if "/" in name and _is_descriptor(name.rsplit("/", 1)[1].casefold(), descriptors)),
         key=lambda name: (name.count("/"), name),
     )
     details: dict[str, Any] = {"expected": SCORM_DESCRIPTOR}

@@ -16,6 +16,7 @@ MODULES: tuple[str, ...] = (
 PLAIN_MODULES: tuple[str, ...] = (
     "web.docs.resources",
     "web.player.views",
+    "web.player.hacp",
     "web.player.content",
     "web.dispatches.launch",
     "web.lrs.resources",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.errors import PipelineError
+from pipeline.manifest.aicc import STANDARD as AICC
+from pipeline.manifest.aicc import extract_aicc
 from pipeline.manifest.extract import extract_manifest
 from pipeline.manifest.lom import MAX_METADATA_BYTES
 from pipeline.manifest.result import ManifestResult
@@ -29,22 +32,31 @@ def manifest_from_zip(
     Raises:
         PipelineError: as `extract_manifest`, or `ZIP_ENTRY_CORRUPT`.
     """
+    if report.package_type == AICC:
+        return extract_aicc(report.names, _reader(zip_path, report, max_manifest_bytes), fallback_title)
     info = report.info(report.descriptor)
     if info is None:
         raise PipelineError("MANIFEST_NOT_FOUND", f"{report.descriptor} is not in the package.", {})
     data = read_member(zip_path, info, max_manifest_bytes, "MANIFEST_TOO_LARGE")
 
-    def read_file(name: str) -> bytes:
-        member = report.info(name)
-        if member is None:
-            raise PipelineError("METADATA_FILE_MISSING", f"{name} is not in the package.", {"file": name})
-        return read_member(zip_path, member, MAX_METADATA_BYTES, "METADATA_TOO_LARGE")
-
     return extract_manifest(
         data,
         report.names,
-        read_file,
+        _reader(zip_path, report, MAX_METADATA_BYTES),
         name=report.descriptor,
         fallback_title=fallback_title,
         max_bytes=max_manifest_bytes,
     )
+
+
+def _reader(zip_path: str | Path, report: ZipReport, max_bytes: int) -> Callable[[str], bytes]:
+    """Reads one of the package's files, refusing one beyond `max_bytes`."""
+
+    def read_file(name: str) -> bytes:
+        member = report.info(name)
+        if member is None:
+            raise PipelineError("METADATA_FILE_MISSING", f"{name} is not in the package.", {"file": name})
+        code = "MANIFEST_TOO_LARGE" if report.package_type == AICC else "METADATA_TOO_LARGE"
+        return read_member(zip_path, member, max_bytes, code)
+
+    return read_file

@@ -12,6 +12,7 @@ from pipeline.errors import PipelineError
 from pipeline.manifest import ManifestResult, extract_manifest
 from pipeline.manifest.from_zip import manifest_from_zip
 from pipeline.manifest.hrefs import join_base, resolve_href, with_parameters
+from pipeline.package_type import IMPORTED_TYPES
 from pipeline.zip_validation import validate_zip
 from tests.fixtures import hostile_zips
 from tests.fixtures.corpus import CORPUS
@@ -41,6 +42,9 @@ EXPECTED: dict[str, tuple[str, str | None, int] | str] = {
     "scorm2004/golf_SequencingRandomTest_SCORM20043rdEdition.zip": ("scorm2004", "3rd", 5),
     "scorm2004/invalid_emp_InvalidMissingOrgIdentifier_SCORM20043rdEdition.zip": "MANIFEST_INVALID",
     "scorm2004/moodle_RuntimeBasicCalls_SCORM20043rdEdition.zip": ("scorm2004", "3rd", 1),
+    "aicc/emp_aicc.zip": ("aicc", None, 1),
+    "aicc/emp_aicc_complex.zip": ("aicc", None, 3),
+    "aicc/moodle_validaicc.zip": "AICC_FILES_MISSING",  # a lone .cst: no course, nothing to launch
     "cmi5/invalid_catapult_lts_209-1-not-a-zip.zip": "NOT_A_ZIP",
     "cmi5/invalid_catapult_lts_210-1-no-cmi5-xml.zip": "MANIFEST_NOT_FOUND",
 }
@@ -66,7 +70,8 @@ def expectation(relative: str) -> tuple[str, str | None, int] | str | None:
 
 
 def inspect(path: Path) -> ManifestResult:
-    return manifest_from_zip(path, validate_zip(path), 5 * 1024 * 1024, fallback_title=path.stem)
+    return manifest_from_zip(path, validate_zip(path, supported_types=IMPORTED_TYPES), 5 * 1024 * 1024,
+                             fallback_title=path.stem)  # fmt: skip
 
 
 def load(relative: str) -> ManifestResult:

@@ -121,13 +121,19 @@ class PackageVersionSchema(Schema):
 
 class PackageDetailSchema(PackageSummarySchema):
     metadata = fields.Nested(PackageMetadataSchema, required=True)
-    standard = fields.String(allow_none=True, metadata={"description": "scorm12 or scorm2004"})
+    standard = fields.String(allow_none=True, metadata={"description": "scorm12, scorm2004 or aicc"})
     edition = fields.String(allow_none=True, metadata={"description": "2nd, 3rd or 4th for SCORM 2004"})
     current_version = fields.Integer(required=True)
     uploaded_by = fields.String(allow_none=True)
     original_filename = fields.String(allow_none=True)
     organizations = fields.List(
         fields.Dict(), required=True, metadata={"description": "Organizations and their item trees"}
+    )
+    aicc = fields.Dict(
+        allow_none=True,
+        metadata={"description": "AICC courses only: the course (.crs), its assignable units (system_id, title, "
+                  "file_name, url, external, mastery_score, max_time_allowed, time_limit_action, web_launch, "
+                  "core_vendor, ...), blocks and prerequisites as the course files state them"},
     )
     versions = fields.List(fields.Nested(PackageVersionSchema), required=True)
     warnings = fields.List(fields.Dict(), required=True)

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from models.packages import Package, PackageVersion, get_version
 from web.player import activity_tree
 
-EDITIONS = {"scorm12": "1.2", "scorm2004": "2004"}
+# AICC courses run on the SCORM 1.2 data model (web/player/aicc_cmi.py maps HACP onto it).
+EDITIONS = {"scorm12": "1.2", "scorm2004": "2004", "aicc": "1.2"}
 _CACHE_SIZE = 256
 
 

@@ -25,7 +25,7 @@ from web import learner_page, safe_json
 from web.errors import ApiError, handle_api_error
 from web.origins import moves_to_content_origin, require_tenant
 from web.pagination import MAX_INT32
-from web.player import activity_tree, commit_check, commits, runtime, tokens, xapi_report
+from web.player import activity_tree, commit_check, commits, hacp, runtime, tokens, xapi_report
 from web.player.package_info import PackageInfo, load
 from web.player.tokens import Claims, TokenError
 from web.services import db, services, settings
@@ -253,13 +253,17 @@ def _preview(session_id: str, claims: Claims, package: PackageInfo, item_id: str
         delivery = runtime.preview(db(), learner, package, item_id, claims.mode)
     except runtime.RuntimeProblem as err:
         raise ApiError(404, err.code, err.message) from None
-    return _delivered(learner, package, delivery, f"{claims.mode}/0")
+    return _delivered(learner, package, delivery, f"{claims.mode}/0", claims.mode)
 
 
-def _delivered(learner: LearnerSession, package: PackageInfo, delivery: runtime.Delivery, commit_path: str) -> Response:
+def _delivered(learner: LearnerSession, package: PackageInfo, delivery: runtime.Delivery, commit_path: str,
+               mode: str = tokens.NORMAL) -> Response:  # fmt: skip
     """The answer to a delivery: what to show, its CMI, where to commit, and the table of contents' state."""
     commit_url = f"/player/s/{learner.id}/commit/{commit_path}?k={_key(learner.id)}" if delivery.sco else None
-    return _no_store({"item": delivery.item_id, "href": delivery.href, "sco": delivery.sco, "cmi": delivery.cmi,
+    href = delivery.href
+    if package.standard == hacp.STANDARD and delivery.sco:
+        href = hacp.launch_href(learner, package, delivery, mode)  # an AICC AU talks HACP, not window.API
+    return _no_store({"item": delivery.item_id, "href": href, "sco": delivery.sco, "cmi": delivery.cmi,
                       "commit_url": commit_url, "statuses": _statuses(learner),
                       "available": runtime.availability(package, learner.progress or {})})  # fmt: skip
 

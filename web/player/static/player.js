@@ -208,7 +208,8 @@
         } else {
           state.statuses[itemId] = "completed";
         }
-        showContent(config.content + answer.href);
+        // An AICC AU may live on another site (it reports over HACP, not through window.API).
+        showContent(/^https?:\/\//i.test(answer.href) ? answer.href : config.content + answer.href);
         renderToc();
         updateNav();
       })
