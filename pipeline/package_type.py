@@ -13,6 +13,8 @@ _NAMED_DESCRIPTORS = (("imsmanifest.xml", "scorm"), ("cmi5.xml", "cmi5"), ("tinc
 # AICC course structure files (CMI001 appendix): course, assignable units, descriptors, structure.
 _AICC_EXTENSIONS = (".crs", ".au", ".des", ".cst")
 _LABELS = {"scorm": "SCORM", "cmi5": "cmi5", "tincan": "TinCan (xAPI)", "aicc": "AICC"}
+# What the import job accepts; each type has its descriptor parser under pipeline/manifest/.
+IMPORTED_TYPES = ("scorm", "tincan")
 
 
 def detect_package(

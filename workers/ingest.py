@@ -34,6 +34,7 @@ from models.package_ingest import (
 from models.packages import PackageVersion, QuotaExceeded, VersionStatus
 from pipeline.errors import ObjectNotFound, PipelineError, StorageError
 from pipeline.manifest.from_zip import manifest_from_zip
+from pipeline.package_type import IMPORTED_TYPES
 from pipeline.publish import PublishResult, publish, remove_prefix
 from pipeline.zip_names import MAX_KEY_BYTES
 from pipeline.zip_validation import ZipLimits, ZipReport, validate_zip
@@ -95,7 +96,7 @@ def _import(ctx: JobContext, prefix: str, progress: _Progress) -> dict[str, Any]
         progress("validate", 10)
         # Every file becomes the key prefix + its name, and S3 keys stop at 1024 bytes.
         limits = replace(zip_limits(settings), max_name_bytes=MAX_KEY_BYTES - len(prefix.encode()))
-        report = validate_zip(path, limits)
+        report = validate_zip(path, limits, IMPORTED_TYPES)
         progress("manifest", 15)
         manifest = manifest_from_zip(path, report, limits.max_manifest_bytes, _stem(ctx.params))
         progress("publish", 20)

@@ -22,6 +22,7 @@ import base64
 import hmac
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,6 +39,7 @@ from web.lrs.documents import Resource
 from web.lrs.normalize import agent_key
 from web.lrs.validation import validate_statements
 
+StatementsListener = Callable[[Session, "LaunchClient", list[dict[str, Any]]], None]
 KEY_PREFIX = "lch_"
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 DEFAULT_TTL = timedelta(hours=12)  # as long as a player attempt stays authorised (web.player.tokens)
@@ -50,6 +52,8 @@ class LaunchClient(LrsClient):
     actor_key: str = ""
     registration: str = ""
     activity_prefix: str | None = None
+    session_id: str | None = None
+    purpose: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,28 @@ def authenticate(session: Session, header: str | None) -> LaunchClient | None:
     if not hmac.compare_digest(row.secret_hash, hash_secret(pair[1])):
         return None
     return LaunchClient(row.id, row.tenant_id, row.key, actor_key=row.actor_key, registration=row.registration,
-                        activity_prefix=row.activity_prefix)  # fmt: skip
+                        activity_prefix=row.activity_prefix, session_id=row.session_id,
+                        purpose=row.purpose)  # fmt: skip
+
+
+_LISTENERS: dict[str, StatementsListener] = {}
+
+
+def on_statements(purpose: str, listener: StatementsListener) -> None:
+    """Call `listener` whenever a credential of this purpose stores new statements.
+
+    It runs in the write's transaction, after the statements are stored and before the
+    commit, so what it derives (a launch's progress) commits or fails with them.
+    """
+    _LISTENERS[purpose] = listener
+
+
+def notify(session: Session, client: LrsClient, statements: list[dict[str, Any]]) -> None:
+    """Tell the listener of a launch client's purpose about statements it just stored."""
+    if isinstance(client, LaunchClient):
+        listener = _LISTENERS.get(client.purpose)
+        if listener is not None:
+            listener(session, client, statements)
 
 
 def forbidden(message: str, **details: Any) -> ApiError:

@@ -82,6 +82,8 @@ def _store(lrs: LrsRequest, client: LrsClient, statements: list[Any], parts: dic
     except StoreError as err:
         session.rollback()
         raise ApiError(err.status, err.code, err.message, err.details) from None
+    if result.inserted:
+        launch_credentials.notify(session, client, statements)
     session.commit()
     if result.inserted:
         request_rollup(session, services().redis, client.tenant_id)

@@ -121,7 +121,7 @@ class PackageVersionSchema(Schema):
 
 class PackageDetailSchema(PackageSummarySchema):
     metadata = fields.Nested(PackageMetadataSchema, required=True)
-    standard = fields.String(allow_none=True, metadata={"description": "scorm12 or scorm2004"})
+    standard = fields.String(allow_none=True, metadata={"description": "scorm12, scorm2004 or tincan"})
     edition = fields.String(allow_none=True, metadata={"description": "2nd, 3rd or 4th for SCORM 2004"})
     current_version = fields.Integer(required=True)
     uploaded_by = fields.String(allow_none=True)
@@ -129,6 +129,11 @@ class PackageDetailSchema(PackageSummarySchema):
     organizations = fields.List(
         fields.Dict(), required=True, metadata={"description": "Organizations and their item trees"}
     )
+    activities = fields.List(
+        fields.Dict(), required=True,
+        metadata={"description": "TinCan packages: the activities of tincan.xml (id, type, name and description "
+                                 "language maps, title, launch, launchable); [] for SCORM"},
+    )  # fmt: skip
     versions = fields.List(fields.Nested(PackageVersionSchema), required=True)
     warnings = fields.List(fields.Dict(), required=True)
 

@@ -181,6 +181,7 @@ def detail(session: Session, package: Package) -> dict[str, Any]:
         "uploaded_by": package.uploaded_by,
         "original_filename": package.original_filename,
         "organizations": manifest.get("organizations", []),
+        "activities": manifest.get("activities", []),
         "versions": [_version_body(item) for item in ready_versions(session, package.id)],
         "warnings": (version.warnings if version else None) or [],
     }

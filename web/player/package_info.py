@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,8 @@ from web.player import activity_tree
 
 EDITIONS = {"scorm12": "1.2", "scorm2004": "2004"}
 _CACHE_SIZE = 256
+# Builders of the other standards' PackageInfo, registered by their player modules (web.player.tincan).
+BUILDERS: dict[str, Callable[[Package, PackageVersion], PackageInfo]] = {}
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ _lock = threading.Lock()
 
 
 def load(session: Session, package_id: str, version: int) -> PackageInfo | None:
-    """The cached facts of a ready package version (None when the version is missing or not SCORM)."""
+    """The cached facts of a ready package version (None when the version is missing or of no known standard)."""
     key = (package_id, version)
     with _lock:
         found = _cache.get(key)
@@ -70,9 +73,9 @@ def load(session: Session, package_id: str, version: int) -> PackageInfo | None:
     if package is None:
         return None
     row = get_version(session, package.id, version)
-    if row is None or not row.manifest or row.standard not in EDITIONS:
+    if row is None or not row.manifest or (row.standard not in EDITIONS and row.standard not in BUILDERS):
         return None
-    info = build(package, row)
+    info = BUILDERS.get(row.standard or "", build)(package, row)
     with _lock:
         _cache[key] = info
         while len(_cache) > _CACHE_SIZE:

@@ -694,6 +694,10 @@ class PackageDetail(BaseModel):
     model_config = ConfigDict(
         extra='allow',
     )
+    activities: list[dict[str, Any]] = Field(
+        ...,
+        description='TinCan packages: the activities of tincan.xml (id, type, name and description language maps, title, launch, launchable); [] for SCORM',
+    )
     created_at: str
     current_version: int
     edition: str | None = Field(None, description='2nd, 3rd or 4th for SCORM 2004')
@@ -706,7 +710,7 @@ class PackageDetail(BaseModel):
         ..., description='Organizations and their item trees'
     )
     original_filename: str | None = None
-    standard: str | None = Field(None, description='scorm12 or scorm2004')
+    standard: str | None = Field(None, description='scorm12, scorm2004 or tincan')
     tenant_id: str
     title: str
     updated_at: str

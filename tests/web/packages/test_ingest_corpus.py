@@ -6,6 +6,7 @@ import zipfile
 
 import pytest
 
+from pipeline.package_type import IMPORTED_TYPES
 from pipeline.zip_validation import validate_zip
 from tests.fixtures.corpus import CORPUS
 from tests.pipeline.test_manifest import corpus_files, expectation
@@ -34,7 +35,7 @@ def test_corpus_package_through_api_should_import_or_fail_clearly(ingest, tenant
 def _assert_published(ingest, tenant, path, result):
     package_id = result["package_id"]
     prefix = f"tenants/{tenant.tenant_id}/packages/{package_id}/v1/"
-    report = validate_zip(path)
+    report = validate_zip(path, supported_types=IMPORTED_TYPES)
     assert ingest.stored_keys(prefix) == sorted(prefix + name for name in report.names)
     assert result["file_count"] == len(report.entries)
     assert result["file_size_bytes"] == report.total_uncompressed
@@ -43,5 +44,5 @@ def _assert_published(ingest, tenant, path, result):
     assert body["standard"] == result["standard"]
     storage = ingest.app.extensions["allure"].storage
     with zipfile.ZipFile(path) as archive:
-        manifest = next(info for info in archive.infolist() if info.filename.lower() == "imsmanifest.xml")
-        assert b"".join(storage.open(prefix + "imsmanifest.xml")) == archive.read(manifest)
+        descriptor = report.info(report.descriptor)  # imsmanifest.xml, tincan.xml, ...
+        assert b"".join(storage.open(prefix + report.descriptor)) == archive.read(descriptor)
