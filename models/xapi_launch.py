@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, UUIDStr, new_id, utcnow
@@ -33,6 +33,8 @@ class LaunchCredential(Base):
     registration: Mapped[str] = mapped_column(UUIDStr, nullable=False)
     # Statement objects and documents must name activities starting with this (NULL: any activity).
     activity_prefix: Mapped[str | None] = mapped_column(Text)
+    # Whether statement objects are held to the prefix too (else only documents are).
+    prefix_statements: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     # What the launch belongs to (a learner session id), so all its credentials can be revoked together.
     session_id: Mapped[str | None] = mapped_column(UUIDStr)
     purpose: Mapped[str] = mapped_column(String(32), nullable=False, default="")

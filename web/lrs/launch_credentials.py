@@ -6,8 +6,8 @@ only about activities under an IRI prefix, and it expires (and can be revoked). 
 hostile code, so `/xapi` holds such a caller to its scope:
 
 - statements written must have that actor and that registration in their context (and,
-  with a prefix, an Activity object under it; a voiding statement may only void one of
-  the same actor and registration); anything else is refused with 403;
+  with a prefix, unless the credential says otherwise, an Activity object under it; a voiding
+  statement may only void one of the same actor and registration); else 403;
 - statement reads only ever return statements of that actor and registration;
 - State documents: that actor and that registration (and the prefix); Agent Profile and
   the Agents resource: that actor; Activity Profile: reads, and writes under the prefix.
@@ -54,6 +54,7 @@ class LaunchClient(LrsClient):
     activity_prefix: str | None = None
     session_id: str | None = None
     purpose: str = ""
+    prefix_statements: bool = True
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,13 @@ def account_actor(home_page: str, user_id: str, name: str | None = None) -> dict
 
 def issue(session: Session, tenant_id: str, *, actor: dict[str, Any], registration: str,
           ttl: timedelta = DEFAULT_TTL, activity_prefix: str | None = None, session_id: str | None = None,
-          purpose: str = "") -> IssuedCredential:  # fmt: skip
+          purpose: str = "", prefix_statements: bool = True) -> IssuedCredential:  # fmt: skip
     """Create a launch credential in the session's transaction (the caller commits).
+
+    Args:
+        activity_prefix: documents (State, Activity Profile writes) must name activities starting
+            with it, and so must statement objects unless `prefix_statements` is False (TinCan content
+            may describe activities its tincan.xml never lists: only its documents are held to it).
 
     Raises:
         ValueError: the actor has no inverse functional identifier.
@@ -102,7 +108,8 @@ def issue(session: Session, tenant_id: str, *, actor: dict[str, Any], registrati
     row = LaunchCredential(tenant_id=tenant_id, key=KEY_PREFIX + secrets.token_hex(12),
                            secret_hash=hash_secret(secret), actor=json.dumps(actor, ensure_ascii=False),
                            actor_key=key, registration=registration.lower(), activity_prefix=activity_prefix,
-                           session_id=session_id, purpose=purpose, expires_at=utcnow() + ttl)
+                           prefix_statements=prefix_statements, session_id=session_id, purpose=purpose,
+                           expires_at=utcnow() + ttl)
     session.add(row)
     session.flush()
     return IssuedCredential(row.id, row.key, secret, row.expires_at)
@@ -139,7 +146,7 @@ def authenticate(session: Session, header: str | None) -> LaunchClient | None:
         return None
     return LaunchClient(row.id, row.tenant_id, row.key, actor_key=row.actor_key, registration=row.registration,
                         activity_prefix=row.activity_prefix, session_id=row.session_id,
-                        purpose=row.purpose)  # fmt: skip
+                        purpose=row.purpose, prefix_statements=row.prefix_statements)  # fmt: skip
 
 
 _LISTENERS: dict[str, StatementsListener] = {}
@@ -198,7 +205,8 @@ def _statement_refusal(client: LaunchClient, body: dict[str, Any]) -> str | None
     if not isinstance(registration, str) or registration.lower() != client.registration:
         return "context.registration is not this launch's registration"
     obj = body["object"]
-    if obj.get("objectType", "Activity") == "Activity" and not _in_prefix(client, obj["id"]):
+    in_prefix = not client.prefix_statements or _in_prefix(client, obj["id"])
+    if obj.get("objectType", "Activity") == "Activity" and not in_prefix:
         return "the object is not an activity of this launch"
     return None
 

@@ -4,8 +4,9 @@
   Rustici launch guidelines (`endpoint`, `auth`, `actor`, `registration`, `activity_id`).
   `endpoint` is `/xapi/` on the tenant's content origin (the content's own origin, so no
   CORS); `auth` is a launch credential (`web.lrs.launch_credentials`) for this learner and
-  this attempt's registration only, about activities under the package's launch activity,
-  expiring with the player key; `actor` is the learner as the player's SCORM statements name
+  this attempt's registration only, whose documents (State, Activity Profile) stay under the
+  package's launch activity (statements may name any activity: content describes activities its
+  tincan.xml does not list), expiring with the player key; `actor` is the learner as the player's SCORM statements name
   them (an account: homePage = the public base URL, name = the partner's user id).
 - Registration: the session id for the first attempt (as `web.player.xapi_report` uses),
   a UUID derived from it for each later one, so a new attempt starts with no state.
@@ -102,7 +103,7 @@ def launch(db: Session, learner: LearnerSession, package: PackageInfo, claims: t
     expires = max(claims.expires - int(utcnow().timestamp()), 60)
     issued = launch_credentials.issue(
         db, learner.tenant_id, actor=actor(learner), registration=registration(learner),
-        ttl=timedelta(seconds=expires), activity_prefix=activity_id, session_id=learner.id,
+        ttl=timedelta(seconds=expires), activity_prefix=activity_id, prefix_statements=False, session_id=learner.id,
         purpose=PURPOSE if claims.records else PREVIEW_PURPOSE,
     )  # fmt: skip
     origin = content_origin(learner.tenant_id)

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("actor_key", sa.Text(), nullable=False),
         sa.Column("registration", sa.String(length=36), nullable=False),
         sa.Column("activity_prefix", sa.Text(), nullable=True),
+        sa.Column("prefix_statements", sa.Boolean(), nullable=False),
         sa.Column("session_id", sa.String(length=36), nullable=True),
         sa.Column("purpose", sa.String(length=32), nullable=False),
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),

@@ -93,6 +93,14 @@ class TestStatements:
         assert client.get("/xapi/statements", query_string={"statementId": good["id"]},
                           headers=lrs.headers()).status_code == 404  # fmt: skip
 
+    def test_a_credential_may_leave_statement_objects_free(self, app, client, lrs):
+        actor, registration = account_actor(HOME, "u"), str(uuid.uuid4())
+        with app.extensions["allure"].sessions.begin() as session:
+            issued = launch_credentials.issue(session, lrs.tenant_id, actor=actor, registration=registration,
+                                              activity_prefix=COURSE, prefix_statements=False)  # fmt: skip
+        launch = Launch(lrs, issued, actor, registration)
+        assert post(client, launch.headers(), about(launch, activity="http://example.com/x")).status_code == 200
+
     def test_an_invalid_statement_answers_the_validation_error(self, client, lrs, issue):
         launch = issue(lrs)
         response = post(client, launch.headers(), about(launch, verb="completed") | {"verb": {"id": "nope"}})

@@ -127,7 +127,14 @@ class TestProgress:
     def test_statements_about_other_activities_do_not_complete_the_course(self, player, tenant, golf):
         opened, launch = golf()
         send(player, launch, launch.statement("completed", activity=GOLF_ID + "/Playing/Playing"))
+        # Content may describe activities its tincan.xml does not list (its documents stay under the launch's).
+        send(player, launch, launch.statement("completed", activity="http://id.tincanapi.com/activity/elsewhere"))
         assert player.session(tenant, opened["session"]["id"])["completion_status"] == "incomplete"
+        state = {"activityId": "http://id.tincanapi.com/activity/elsewhere", "agent": json.dumps(launch.actor),
+                 "registration": launch.params["registration"], "stateId": "x"}  # fmt: skip
+        response = player.client.get(launch.origin + "/xapi/activities/state", query_string=state,
+                                     headers=launch.headers())  # fmt: skip
+        assert response.status_code == 403
 
     def test_a_new_attempt_gets_a_new_registration_and_the_old_launch_no_longer_counts(self, player, tenant, golf):
         opened, first = golf()
