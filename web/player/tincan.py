@@ -97,14 +97,28 @@ class Launch:
     activity_id: str
 
 
-def launch(db: Session, learner: LearnerSession, package: PackageInfo, claims: tokens.Claims) -> Launch:
+@dataclass(frozen=True)
+class PageGrant:
+    """What the player key of the page allows: recording, the launch mode, the exit URL, its expiry (Unix time)."""
+
+    records: bool
+    mode: str
+    exit_url: str | None
+    expires: int
+
+    @classmethod
+    def of(cls, claims: tokens.Claims) -> PageGrant:
+        return cls(claims.records, claims.mode, claims.exit_url, claims.expires)
+
+
+def launch(db: Session, learner: LearnerSession, package: PackageInfo, grant: PageGrant) -> Launch:
     """Issue this page's launch credential and build the launch URL (the caller commits)."""
     activity_id = package.order[0]
-    expires = max(claims.expires - int(utcnow().timestamp()), 60)
+    expires = max(grant.expires - int(utcnow().timestamp()), 60)
     issued = launch_credentials.issue(
         db, learner.tenant_id, actor=actor(learner), registration=registration(learner),
         ttl=timedelta(seconds=expires), activity_prefix=activity_id, prefix_statements=False, session_id=learner.id,
-        purpose=PURPOSE if claims.records else PREVIEW_PURPOSE,
+        purpose=PURPOSE if grant.records else PREVIEW_PURPOSE,
     )  # fmt: skip
     origin = content_origin(learner.tenant_id)
     params = {"endpoint": f"{origin}/xapi/", "auth": issued.authorization,
@@ -118,10 +132,14 @@ def launch(db: Session, learner: LearnerSession, package: PackageInfo, claims: t
     return Launch(f"/content/t/{content}/{path}{separator}{urlencode(params)}{hash_sep}{fragment}", activity_id)
 
 
-def page(db: Session, learner: LearnerSession, package: PackageInfo, claims: tokens.Claims) -> Response:
-    """The player page of a TinCan attempt: the launch in a frame, an Exit button."""
-    started = launch(db, learner, package, claims)
-    if claims.records:
+def page(db: Session, learner: LearnerSession, package: PackageInfo, grant: PageGrant,
+         template: str = "tincan_player.html", **context: Any) -> Response:  # fmt: skip
+    """The player page of a TinCan attempt: the launch in a frame, an Exit button (commits).
+
+    `template` and `context`: a page extending `tincan_player.html` (the dispatch player adds its bridge).
+    """
+    started = launch(db, learner, package, grant)
+    if grant.records:
         learner = runtime.lock_session(db, learner.id) or learner
         learner.current_item, learner.launched_at = started.activity_id, utcnow()
         entry = (learner.progress or {}).get(started.activity_id) or {}
@@ -129,8 +147,8 @@ def page(db: Session, learner: LearnerSession, package: PackageInfo, claims: tok
             runtime.record(db, learner, package, started.activity_id, ScoStatus(INCOMPLETE), attempts=1,
                            suspended=False)  # fmt: skip
     db.commit()
-    config = {"mode": claims.mode, "exit_url": claims.exit_url}
-    return make_response(render_template("tincan_player.html", title=package.title, src=started.url, config=config))
+    config = {"mode": grant.mode, "exit_url": grant.exit_url}
+    return make_response(render_template(template, title=package.title, src=started.url, config=config, **context))
 
 
 def derive(documents: list[dict[str, Any]]) -> tuple[ScoStatus, float]:

@@ -160,7 +160,7 @@ def player_page(session_id: str) -> Response:
     learner = _attempt_session(claims)
     package = _package(learner.package_id, learner.package_version)
     if tincan.is_tincan(package):
-        response = tincan.page(db(), learner, package, claims)
+        response = tincan.page(db(), learner, package, tincan.PageGrant.of(claims))
     else:
         key = request.args.get("k") or request.cookies.get(tokens.player_cookie_name(session_id)) or ""
         config = player_config(learner, package, key, claims.mode, claims.exit_url)

@@ -154,6 +154,23 @@ class TestProgress:
         assert player.session(tenant, opened["session"]["id"])["success_status"] == "unknown"
 
 
+class TestDispatch:
+    def test_a_dispatched_tincan_course_plays_with_the_bridge_and_reports(self, player, tenant, create_dispatch):
+        dispatch = create_dispatch(tenant, player.package(tenant, GOLF))
+        origin = player.origin(tenant)
+        response = player.client.get(f"{origin}/player/dispatch/{dispatch['token']}?learner_id=host-1&learner_name=Ann")
+        assert response.status_code == 200, response.data
+        page = response.get_data(as_text=True)
+        assert 'id="allure-dispatch-config"' in page and "dispatch_bridge.js" in page
+        src = html.unescape(re.search(r'<iframe id="sco-frame"[^>]* src="([^"]+)"', page).group(1))
+        params = {key: values[0] for key, values in parse_qs(urlsplit(src).query).items()}
+        launch = TinCanLaunch(params["registration"], origin, urlsplit(src).path, params)
+        send(player, launch, launch.statement("passed", result={"score": {"scaled": 1}}))
+        bridge = json.loads(re.search(r'id="allure-dispatch-config">(.*?)</script>', page, re.S).group(1))
+        status = player.client.get(origin + bridge["statusUrl"]).json
+        assert (status["completion_status"], status["success_status"]) == ("completed", "passed")
+
+
 class TestIsolation:
     def test_a_launch_cannot_write_or_read_another_registration(self, player, tenant, golf):
         _, mine = golf("learner-1")
