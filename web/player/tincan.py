@@ -18,8 +18,8 @@
   the summed `terminated` durations and the longest duration any statement reports. It is
   stored through `runtime.record`, the SCORM sessions' path (so the course-level statements,
   `completed_at` and whatever else follows session changes work alike).
-- Review and browse launches get a credential of another purpose: the content runs, its
-  statements go to the LRS, and the session is left as it was.
+- Review and browse launches get a credential of another purpose in a registration of their own:
+  the content runs, its statements go to the LRS, and the session (and its state) is left as it was.
 """
 
 from __future__ import annotations
@@ -115,14 +115,17 @@ def launch(db: Session, learner: LearnerSession, package: PackageInfo, grant: Pa
     """Issue this page's launch credential and build the launch URL (the caller commits)."""
     activity_id = package.order[0]
     expires = max(grant.expires - int(utcnow().timestamp()), 60)
+    # A review or browse launch runs in a registration of its own: it can neither change the
+    # attempt's state (bookmarks) nor add statements the attempt's progress would count.
+    launch_registration = registration(learner) if grant.records else str(uuid.uuid4())
     issued = launch_credentials.issue(
-        db, learner.tenant_id, actor=actor(learner), registration=registration(learner),
+        db, learner.tenant_id, actor=actor(learner), registration=launch_registration,
         ttl=timedelta(seconds=expires), activity_prefix=activity_id, prefix_statements=False, session_id=learner.id,
         purpose=PURPOSE if grant.records else PREVIEW_PURPOSE,
     )  # fmt: skip
     origin = content_origin(learner.tenant_id)
     params = {"endpoint": f"{origin}/xapi/", "auth": issued.authorization,
-              "actor": json.dumps(actor(learner), separators=(",", ":")), "registration": registration(learner),
+              "actor": json.dumps(actor(learner), separators=(",", ":")), "registration": launch_registration,
               "activity_id": activity_id}  # fmt: skip
     content = tokens.mint_content(settings().secret_key, tenant_id=package.tenant_id, package_id=package.package_id,
                                   version=package.version)  # fmt: skip

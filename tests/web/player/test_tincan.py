@@ -150,8 +150,12 @@ class TestProgress:
     def test_a_review_launch_leaves_the_session_alone(self, player, tenant, golf):
         opened, first = golf()
         _, review = golf(mode="review")
+        assert review.params["registration"] != first.params["registration"]
         send(player, review, review.statement("passed"))
+        send(player, first, first.statement("experienced"))  # what the attempt derives from ignores the review
         assert player.session(tenant, opened["session"]["id"])["success_status"] == "unknown"
+        forged = review.statement("passed", context={"registration": first.params["registration"]})
+        send(player, review, forged, 403)
 
 
 class TestDispatch:
