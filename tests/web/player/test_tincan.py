@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
+import zipfile
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
@@ -79,6 +81,24 @@ class TestImport:
         [activity] = body["activities"]
         assert activity["id"] == GOLF_ID and activity["launchable"] and activity["launch"] == "index.html"
         assert activity["description"] == {"en-US": "An overview of the sport of golf."}
+
+
+    @pytest.mark.parametrize(("descriptor", "code"), [
+        (b"<tincan><activities><activity id='http://x.example/a'/></activities></tincan>", "TINCAN_NO_LAUNCH"),
+        (b"<tincan><activities><activity id='a'><launch>index.html</launch></activity></activities></tincan>",
+         "MANIFEST_INVALID"),
+        (b"<tincan><activities><activity id='urn:a'><launch>https://evil.example/</launch></activity></activities>"
+         b"</tincan>", "MANIFEST_LAUNCH_URL_REFUSED"),
+        (b"<tincan><activities>", "MANIFEST_INVALID_XML"),
+    ])  # fmt: skip
+    def test_a_bad_tincan_xml_fails_the_import_and_stores_nothing(self, ingest, tenant, descriptor, code):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("tincan.xml", descriptor)
+            archive.writestr("index.html", "<html></html>")
+        job = ingest.import_bytes(tenant, buffer.getvalue())
+        assert job["status"] == "failed" and job["error"]["code"] == code, job
+        assert ingest.stored_keys(f"tenants/{tenant.tenant_id}/packages/") == []
 
 
 class TestLaunch:
