@@ -13,6 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.fixtures.corpus import CORPUS
+from web.player.status import ScoStatus
+from web.player.tincan import derive
 
 GOLF = CORPUS / "tincan" / "rustici_GolfExample_TCAPI.zip"
 TETRIS = CORPUS / "tincan" / "rustici_JsTetris_TCAPI.zip"
@@ -227,3 +229,29 @@ class TestIsolation:
         forged = intruder.statement("passed", context={"registration": launch.params["registration"]})
         send(player, intruder, forged, 403)
         assert player.session(tenant, opened["session"]["id"])["success_status"] == "unknown"
+
+
+class TestDerive:
+    """The rules, on statements as the LRS stores them (oldest first)."""
+
+    @staticmethod
+    def stmt(verb: str, **result) -> dict:
+        return {"verb": {"id": VERBS + verb}, **({"result": result} if result else {})}
+
+    def test_nothing_reported_is_not_attempted(self):
+        assert derive([]) == (ScoStatus(), 0.0)
+
+    def test_any_statement_is_an_attempt_and_completion_true_completes(self):
+        assert derive([self.stmt("experienced")])[0].completion == "incomplete"
+        assert derive([self.stmt("experienced", completion=True)])[0].completion == "completed"
+
+    def test_the_latest_passed_or_failed_decides_and_the_latest_score_counts(self):
+        status, _ = derive([self.stmt("failed", score={"scaled": 0.5}), self.stmt("passed", score={"scaled": 0.9}),
+                            self.stmt("experienced", score={"scaled": 0.1})])  # fmt: skip
+        assert (status.completion, status.success, status.score) == ("completed", "passed", {"scaled": 0.9})
+
+    def test_time_is_the_summed_sessions_or_the_longest_reported_duration(self):
+        sessions = [self.stmt("terminated", duration="PT1M"), self.stmt("terminated", duration="PT2M")]
+        assert derive(sessions)[1] == 180
+        assert derive([*sessions, self.stmt("suspended", duration="PT10M")])[1] == 600
+        assert derive([self.stmt("completed", duration="not a duration")])[1] == 0
