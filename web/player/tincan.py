@@ -175,8 +175,20 @@ def derive(documents: list[dict[str, Any]]) -> tuple[ScoStatus, float]:
     return ScoStatus(completion, success, score), max(terminated, longest)
 
 
+def _may_change_progress(statement: Any, activity_id: str | None) -> bool:
+    """About the launch activity, or voiding a statement (that may have been about it)."""
+    if not isinstance(statement, dict):
+        return False
+    obj = statement.get("object") if isinstance(statement.get("object"), dict) else {}
+    verb = (statement.get("verb") or {}).get("id") if isinstance(statement.get("verb"), dict) else None
+    about_launch = obj.get("objectType", "Activity") == "Activity" and obj.get("id") == activity_id
+    return verb == VERBS + "voided" or about_launch
+
+
 def on_statements(db: Session, client: LaunchClient, statements: list[dict[str, Any]]) -> None:
     """A launch stored statements: derive its session's progress again (in the same transaction)."""
+    if not any(_may_change_progress(statement, client.activity_prefix) for statement in statements):
+        return  # pages, interactions, other activities: the session row is not even locked
     learner = runtime.lock_session(db, client.session_id or "")
     if learner is None or learner.tenant_id != client.tenant_id or registration(learner) != client.registration:
         return  # an earlier attempt's launch: its statements stay in the LRS, the session has moved on
