@@ -12,9 +12,9 @@ SCORM_DESCRIPTOR = "imsmanifest.xml"
 _NAMED_DESCRIPTORS = (("imsmanifest.xml", "scorm"), ("cmi5.xml", "cmi5"), ("tincan.xml", "tincan"))
 # AICC course structure files (CMI001 appendix): course, assignable units, descriptors, structure.
 _AICC_EXTENSIONS = (".crs", ".au", ".des", ".cst")
-# The types the import job accepts (validate_zip's default stays SCORM only).
-IMPORTED_TYPES = ("scorm", "aicc")
 _LABELS = {"scorm": "SCORM", "cmi5": "cmi5", "tincan": "TinCan (xAPI)", "aicc": "AICC"}
+# What the import job accepts; each type has its descriptor parser under pipeline/manifest/.
+IMPORTED_TYPES = ("scorm", "tincan", "aicc")
 
 
 def detect_package(

@@ -11,14 +11,15 @@ from pipeline.manifest.aicc import extract_aicc
 from pipeline.manifest.extract import extract_manifest
 from pipeline.manifest.lom import MAX_METADATA_BYTES
 from pipeline.manifest.result import ManifestResult
+from pipeline.manifest.tincan import TincanResult, extract_tincan
 from pipeline.zip_members import read_member
 from pipeline.zip_validation import ZipReport
 
 
 def manifest_from_zip(
     zip_path: str | Path, report: ZipReport, max_manifest_bytes: int, fallback_title: str | None = None
-) -> ManifestResult:
-    """Extract the manifest of a package `validate_zip` accepted.
+) -> ManifestResult | TincanResult:
+    """Extract the manifest (or the TinCan `tincan.xml`) of a package `validate_zip` accepted.
 
     Args:
         zip_path: the validated ZIP.
@@ -38,6 +39,9 @@ def manifest_from_zip(
     if info is None:
         raise PipelineError("MANIFEST_NOT_FOUND", f"{report.descriptor} is not in the package.", {})
     data = read_member(zip_path, info, max_manifest_bytes, "MANIFEST_TOO_LARGE")
+    if report.package_type == "tincan":
+        return extract_tincan(data, report.names, name=report.descriptor, fallback_title=fallback_title,
+                              max_bytes=max_manifest_bytes)  # fmt: skip
 
     return extract_manifest(
         data,

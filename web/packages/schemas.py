@@ -121,7 +121,7 @@ class PackageVersionSchema(Schema):
 
 class PackageDetailSchema(PackageSummarySchema):
     metadata = fields.Nested(PackageMetadataSchema, required=True)
-    standard = fields.String(allow_none=True, metadata={"description": "scorm12, scorm2004 or aicc"})
+    standard = fields.String(allow_none=True, metadata={"description": "scorm12, scorm2004, tincan or aicc"})
     edition = fields.String(allow_none=True, metadata={"description": "2nd, 3rd or 4th for SCORM 2004"})
     current_version = fields.Integer(required=True)
     uploaded_by = fields.String(allow_none=True)
@@ -135,6 +135,11 @@ class PackageDetailSchema(PackageSummarySchema):
                   "file_name, url, external, mastery_score, max_time_allowed, time_limit_action, web_launch, "
                   "core_vendor, ...), blocks and prerequisites as the course files state them"},
     )
+    activities = fields.List(
+        fields.Dict(), required=True,
+        metadata={"description": "TinCan packages: the activities of tincan.xml (id, type, name and description "
+                                 "language maps, title, launch, launchable); [] for SCORM"},
+    )  # fmt: skip
     versions = fields.List(fields.Nested(PackageVersionSchema), required=True)
     warnings = fields.List(fields.Dict(), required=True)
 

@@ -182,6 +182,7 @@ def detail(session: Session, package: Package) -> dict[str, Any]:
         "original_filename": package.original_filename,
         "organizations": manifest.get("organizations", []),
         "aicc": manifest.get("aicc"),
+        "activities": manifest.get("activities", []),
         "versions": [_version_body(item) for item in ready_versions(session, package.id)],
         "warnings": (version.warnings if version else None) or [],
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,8 @@ from web.player import activity_tree
 # AICC courses run on the SCORM 1.2 data model (web/player/aicc_cmi.py maps HACP onto it).
 EDITIONS = {"scorm12": "1.2", "scorm2004": "2004", "aicc": "1.2"}
 _CACHE_SIZE = 256
+# Builders of the other standards' PackageInfo, registered by their player modules (web.player.tincan).
+BUILDERS: dict[str, Callable[[Package, PackageVersion], PackageInfo]] = {}
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ _lock = threading.Lock()
 
 
 def load(session: Session, package_id: str, version: int) -> PackageInfo | None:
-    """The cached facts of a ready package version (None when the version is missing or not SCORM)."""
+    """The cached facts of a ready package version (None when the version is missing or of no known standard)."""
     key = (package_id, version)
     with _lock:
         found = _cache.get(key)
@@ -71,9 +74,9 @@ def load(session: Session, package_id: str, version: int) -> PackageInfo | None:
     if package is None:
         return None
     row = get_version(session, package.id, version)
-    if row is None or not row.manifest or row.standard not in EDITIONS:
+    if row is None or not row.manifest or (row.standard not in EDITIONS and row.standard not in BUILDERS):
         return None
-    info = build(package, row)
+    info = BUILDERS.get(row.standard or "", build)(package, row)
     with _lock:
         _cache[key] = info
         while len(_cache) > _CACHE_SIZE:

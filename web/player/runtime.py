@@ -189,7 +189,7 @@ def record(db: Session, learner: LearnerSession, package: PackageInfo, item_id: 
 
 def course_status(package: PackageInfo, progress: dict[str, Any]) -> ScoStatus:
     """The course's status from its items' recorded progress."""
-    if package.edition == "1.2":
+    if not package.sequenced:  # SCORM 1.2, and the standards without sequencing (TinCan's one activity)
         return rollup.rollup_12([ScoStatus.from_dict((progress.get(i) or {}).get("status")) for i in package.scos])
     leaves = {
         item_id: (ScoStatus.from_dict(entry.get("status")), int(entry.get("attempts") or 0),

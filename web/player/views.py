@@ -25,8 +25,8 @@ from web import learner_page, safe_json
 from web.errors import ApiError, handle_api_error
 from web.origins import moves_to_content_origin, require_tenant
 from web.pagination import MAX_INT32
-from web.player import activity_tree, commit_check, commits, hacp, runtime, tokens, xapi_report
-from web.player.package_info import PackageInfo, load
+from web.player import activity_tree, commit_check, commits, hacp, runtime, tincan, tokens, xapi_report
+from web.player.package_info import EDITIONS, PackageInfo, load
 from web.player.tokens import Claims, TokenError
 from web.services import db, services, settings
 
@@ -159,9 +159,12 @@ def player_page(session_id: str) -> Response:
     claims = _player_claims(session_id)
     learner = _attempt_session(claims)
     package = _package(learner.package_id, learner.package_version)
-    key = request.args.get("k") or request.cookies.get(tokens.player_cookie_name(session_id)) or ""
-    config = player_config(learner, package, key, claims.mode, claims.exit_url)
-    response = make_response(render_template("player.html", title=package.title, config=config))
+    if tincan.is_tincan(package):
+        response = tincan.page(db(), learner, package, tincan.PageGrant.of(claims))
+    else:
+        key = request.args.get("k") or request.cookies.get(tokens.player_cookie_name(session_id)) or ""
+        config = player_config(learner, package, key, claims.mode, claims.exit_url)
+        response = make_response(render_template("player.html", title=package.title, config=config))
     response.headers.update(SECURITY_HEADERS)
     response.headers["Content-Security-Policy"] = frame_ancestors(settings().player_frame_ancestors.split())
     return response
@@ -201,7 +204,10 @@ def player_config(learner: LearnerSession, package: PackageInfo, key: str, mode:
 
 def _claimed_package(session_id: str) -> tuple[Claims, PackageInfo]:
     claims = _player_claims(session_id)
-    return claims, _package(claims.package_id, claims.version or 0)
+    package = _package(claims.package_id, claims.version or 0)
+    if package.standard not in EDITIONS:  # the SCORM runtime only: a TinCan launch reports to its LRS
+        raise ApiError(404, "NOT_FOUND", "This launch has no SCORM runtime.")
+    return claims, package
 
 
 def _statuses(learner: LearnerSession) -> dict[str, str]:

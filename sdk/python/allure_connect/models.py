@@ -694,6 +694,10 @@ class PackageDetail(BaseModel):
     model_config = ConfigDict(
         extra='allow',
     )
+    activities: list[dict[str, Any]] = Field(
+        ...,
+        description='TinCan packages: the activities of tincan.xml (id, type, name and description language maps, title, launch, launchable); [] for SCORM',
+    )
     aicc: dict[str, Any] | None = Field(
         None,
         description='AICC courses only: the course (.crs), its assignable units (system_id, title, file_name, url, external, mastery_score, max_time_allowed, time_limit_action, web_launch, core_vendor, ...), blocks and prerequisites as the course files state them',
@@ -710,7 +714,7 @@ class PackageDetail(BaseModel):
         ..., description='Organizations and their item trees'
     )
     original_filename: str | None = None
-    standard: str | None = Field(None, description='scorm12, scorm2004 or aicc')
+    standard: str | None = Field(None, description='scorm12, scorm2004, tincan or aicc')
     tenant_id: str
     title: str
     updated_at: str

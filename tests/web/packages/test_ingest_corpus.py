@@ -44,5 +44,5 @@ def _assert_published(ingest, tenant, path, result):
     assert body["standard"] == result["standard"]
     storage = ingest.app.extensions["allure"].storage
     with zipfile.ZipFile(path) as archive:
-        manifest = next(info for info in archive.infolist() if info.filename == report.descriptor)
-        assert b"".join(storage.open(prefix + report.descriptor)) == archive.read(manifest)
+        descriptor = report.info(report.descriptor)  # imsmanifest.xml, tincan.xml, ...
+        assert b"".join(storage.open(prefix + report.descriptor)) == archive.read(descriptor)
