@@ -258,8 +258,10 @@ def _limits_and_extras(seq: dict[str, Any], item: dict[str, Any]) -> dict[str, A
            for a in seq.get("auxiliary_resources") or [] if a.get("auxiliary_resource_id")]  # fmt: skip
     if aux:
         extras["auxiliaryResources"] = aux
+    # Both default to true when absent: CAM 4th Ed 3.4.1.x says so (the XSD's writeSharedData="false" default
+    # notwithstanding), and ADL's own CTS (DDM, DMI adl.data.n.store) writes through maps without the attribute.
     shared = [{"targetID": m["target_id"], "readSharedData": m.get("read_shared_data", True) is not False,
-               "writeSharedData": bool(m.get("write_shared_data"))}
+               "writeSharedData": m.get("write_shared_data", True) is not False}
               for m in item.get("shared_data") or [] if m.get("target_id")]  # fmt: skip
     if shared:
         extras["sharedDataMaps"] = shared

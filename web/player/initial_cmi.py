@@ -115,7 +115,8 @@ def build(
         flat.setdefault("cmi.core.lesson_status", "not attempted")
     else:
         flat.update(_server_owned_2004(learner_id, learner_name, sco, entry, total_seconds))
-        flat.setdefault("cmi.completion_status", "not attempted")
+        # RTE 4.2.4.2: "unknown" until the SCO (or the completion threshold) says otherwise (ADL CTS DMB).
+        flat.setdefault("cmi.completion_status", "unknown")
         flat.setdefault("cmi.success_status", "unknown")
     return nest({key: value for key, value in flat.items() if value})
 
