@@ -22,7 +22,9 @@ INTERACTION_TYPES_12 = frozenset(
     {"true-false", "choice", "fill-in", "matching", "performance", "sequencing", "likert", "numeric"}
 )
 INTERACTION_TYPES_2004 = INTERACTION_TYPES_12 | {"long-fill-in", "other"}
-RESPONSE_MAX = 64_000  # long-fill-in and performance responses are long in practice; the SPM is a floor
+# Responses and patterns: a performance interaction's SPM is 250 steps of two 250-character parts
+# (about 126,000 characters; ADL CTS DMI sends one); the SPM is a floor, so leave room above it.
+RESPONSE_MAX = 256_000
 
 _DECIMAL = re.compile(r"^-?(\d{0,10})(\.\d*)?$")
 _INTEGER = re.compile(r"^-?\d+$")
