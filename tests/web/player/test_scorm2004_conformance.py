@@ -209,3 +209,55 @@ def test_shared_data_maps_are_writable_unless_the_manifest_says_otherwise():
         ("a", True, True),
         ("b", False, False),
     ]
+
+
+def interaction(kind: str) -> list[Step]:
+    return [["SetValue", "cmi.interactions.0.id", "i"], ["SetValue", "cmi.interactions.0.type", kind]]
+
+
+@pytest.mark.parametrize(
+    ("kind", "element", "value", "answer"),
+    [
+        ("choice", "correct_responses.0.pattern", "{}{[]}{}{[]}{}", ("false", "406")),
+        ("choice", "learner_response", "{}{[]}{}{[]}{}", ("false", "406")),
+        ("choice", "correct_responses.0.pattern", "", ("true", "0")),
+        ("fill-in", "learner_response", "{}{[]}{}{[]}{}", ("true", "0")),
+        ("fill-in", "correct_responses.0.pattern", "[,]", ("true", "0")),
+        ("fill-in", "correct_responses.0.pattern", "{order_matters=invalid}z", ("false", "406")),
+        ("fill-in", "correct_responses.0.pattern", "{lang=en-US}{case_matters=false}z[,]y", ("true", "0")),
+        ("fill-in", "correct_responses.0.pattern", "a[,]b[,]a", ("true", "0")),
+        ("long-fill-in", "correct_responses.0.pattern", " ", ("true", "0")),
+        ("long-fill-in", "correct_responses.0.pattern", "{case_matters=true}z", ("true", "0")),
+        ("numeric", "correct_responses.0.pattern", "300[:]1.5", ("false", "406")),
+        ("numeric", "correct_responses.0.pattern", "1.5[:]300", ("true", "0")),
+        ("other", "correct_responses.0.pattern", "uri.uri.uri[.]abcd[,]testuri", ("true", "0")),
+        ("sequencing", "correct_responses.0.pattern", "a[,]b[,]a", ("true", "0")),
+        ("matching", "correct_responses.0.pattern", "a[.]b[,]a[.]c", ("true", "0")),
+        ("performance", "correct_responses.0.pattern", "{order_matters=invalid}a[.]b", ("false", "406")),
+    ],
+)
+def test_interaction_response_rules(kind, element, value, answer):
+    # CTS DMI Act3: the response and pattern rules of each interaction type.
+    assert run(*interaction(kind), ["SetValue", f"cmi.interactions.0.{element}", value])[-1] == answer
+
+
+def test_adl_data_has_only_the_manifest_maps():
+    assert run(["SetValue", "adl.data.0.store", "x"], ["GetValue", "adl.data._count"]) == [("false", "351"), ("0", "0")]
+
+
+def test_the_server_stores_a_performance_response_of_the_spm_size():
+    # CTS DMI Act3 commits a 126,497-character performance response; refusing it lost all 250 interactions.
+    response = "[,]".join(f"{'s' * 250}[.]{'a' * 250}" for _ in range(250))
+    assert cmi_rules.check_flat("2004", {"cmi.interactions.0.learner_response": response}).ok
+
+
+@pytest.mark.parametrize(
+    ("pattern", "answer"),
+    [("{lang=frl}z", "406"), ("a[,]{lang=sp}b", "406"), ("{lang=en-US}z", "0"), ("{lang=eng}a[,]{lang=de}b", "0")],
+)
+def test_pattern_languages_are_known_codes(pattern, answer):
+    # CTS DMI Act3: {lang=...} in a fill-in pattern names an ISO 639 language.
+    assert (
+        run(*interaction("fill-in"), ["SetValue", "cmi.interactions.0.correct_responses.0.pattern", pattern])[-1][1]
+        == answer
+    )
