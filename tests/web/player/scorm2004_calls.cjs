@@ -22,7 +22,8 @@ for (const step of input.steps) {
     api.reset(settings);  // what the player does between SCOs
     result = "";
   } else if (method === "load") {
-    api.loadFromJSON(args[0]);
+    // Objects of the runtime's own realm: loadFromJSON recurses only into plain objects it recognises.
+    api.loadFromJSON(vm.runInContext("JSON.parse", context)(JSON.stringify(args[0])));
     result = "";
   } else {
     result = api[method](...args);

@@ -261,3 +261,14 @@ def test_pattern_languages_are_known_codes(pattern, answer):
         run(*interaction("fill-in"), ["SetValue", "cmi.interactions.0.correct_responses.0.pattern", pattern])[-1][1]
         == answer
     )
+
+
+def test_thresholds_do_not_outlive_their_sco():
+    # CTS DMB Act7/Act8: Act6's scaled_passing_score 0.6 was still set for the next SCOs.
+    first = {"cmi": {"scaled_passing_score": "0.6", "completion_threshold": "0.8"}}
+    results = run(["load", first], ["Initialize", ""], ["GetValue", "cmi.scaled_passing_score"], ["Terminate", ""],
+                  ["reset"], ["load", {"cmi": {"completion_status": "unknown"}}], ["Initialize", ""],
+                  ["GetValue", "cmi.scaled_passing_score"], ["GetValue", "cmi.completion_threshold"],
+                  ["GetValue", "cmi.completion_status"], initialize=False)  # fmt: skip
+    assert [results[2], *results[-3:-1]] == [("0.6", "0"), ("", "403"), ("", "403")]
+    assert results[-1][0] == "unknown"
