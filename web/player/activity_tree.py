@@ -139,6 +139,11 @@ def _rename(source: dict[str, Any] | None, names: dict[str, str]) -> dict[str, A
     return {names[key]: value for key, value in (source or {}).items() if key in names and value is not None}
 
 
+def shared_data_global(manifest: dict[str, Any]) -> bool:
+    """`adlcp:sharedDataGlobalToSystem` of the organization (default true): false scopes adl.data to one attempt."""
+    return organization(manifest).get("shared_data_global_to_system") is not False
+
+
 def sequencing_settings(manifest: dict[str, Any]) -> dict[str, Any]:
     """scorm-again `sequencing` settings for a SCORM 2004 package (collections are already merged)."""
     org = organization(manifest)

@@ -193,6 +193,7 @@ def player_config(learner: LearnerSession, package: PackageInfo, key: str, mode:
                   for i, item in package.items.items()},  # fmt: skip
         "order": list(package.order),
         "sequencing": activity_tree.sequencing_settings(package.manifest) if package.sequenced else None,
+        "shared_data_global": activity_tree.shared_data_global(package.manifest),
         "resume": learner.current_item if learner.current_item in package.items else package.first_item(),
         "statuses": _statuses(learner),
         "available": runtime.availability(package, learner.progress or {}),

@@ -226,6 +226,8 @@ def interaction(kind: str) -> list[Step]:
         ("fill-in", "correct_responses.0.pattern", "{order_matters=invalid}z", ("false", "406")),
         ("fill-in", "correct_responses.0.pattern", "{lang=en-US}{case_matters=false}z[,]y", ("true", "0")),
         ("fill-in", "correct_responses.0.pattern", "a[,]b[,]a", ("true", "0")),
+        ("fill-in", "correct_responses.0.pattern", "{lang=eng}{case_matters=invalid}a", ("true", "0")),
+        ("fill-in", "correct_responses.0.pattern", "a[,]{case_matters=true}{case_matters=invalid}b", ("false", "406")),
         ("long-fill-in", "correct_responses.0.pattern", " ", ("true", "0")),
         ("long-fill-in", "correct_responses.0.pattern", "{case_matters=true}z", ("true", "0")),
         ("numeric", "correct_responses.0.pattern", "300[:]1.5", ("false", "406")),
@@ -272,3 +274,12 @@ def test_thresholds_do_not_outlive_their_sco():
                   ["GetValue", "cmi.completion_status"], initialize=False)  # fmt: skip
     assert [results[2], *results[-3:-1]] == [("0.6", "0"), ("", "403"), ("", "403")]
     assert results[-1][0] == "unknown"
+
+
+def test_shared_data_is_global_to_the_system_unless_the_organization_says_not():
+    # CTS DDM: DDMb's organization (sharedDataGlobalToSystem="false") starts each attempt with no adl.data.
+    def manifest(flag: bool | None) -> dict[str, Any]:
+        org = {"identifier": "o", "items": [], "shared_data_global_to_system": flag}
+        return {"default_organization": "o", "organizations": [org]}
+
+    assert [activity_tree.shared_data_global(manifest(flag)) for flag in (None, True, False)] == [True, True, False]
