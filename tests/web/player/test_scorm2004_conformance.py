@@ -227,7 +227,7 @@ def interaction(kind: str) -> list[Step]:
         ("fill-in", "correct_responses.0.pattern", "{lang=en-US}{case_matters=false}z[,]y", ("true", "0")),
         ("fill-in", "correct_responses.0.pattern", "a[,]b[,]a", ("true", "0")),
         ("fill-in", "correct_responses.0.pattern", "{lang=eng}{case_matters=invalid}a", ("true", "0")),
-        ("fill-in", "correct_responses.0.pattern", "a[,]{case_matters=true}{case_matters=invalid}b", ("false", "406")),
+        ("fill-in", "correct_responses.0.pattern", "a[,]{case_matters=true}{case_matters=invalid}b", ("true", "0")),
         ("long-fill-in", "correct_responses.0.pattern", " ", ("true", "0")),
         ("long-fill-in", "correct_responses.0.pattern", "{case_matters=true}z", ("true", "0")),
         ("numeric", "correct_responses.0.pattern", "300[:]1.5", ("false", "406")),
