@@ -118,7 +118,12 @@ def build(
         # RTE 4.2.4.2: "unknown" until the SCO (or the completion threshold) says otherwise (ADL CTS DMB).
         flat.setdefault("cmi.completion_status", "unknown")
         flat.setdefault("cmi.success_status", "unknown")
-    return nest({key: value for key, value in flat.items() if value})
+    return nest({key: value for key, value in flat.items() if value or (value == "" and _keeps_empty(key))})
+
+
+def _keeps_empty(element: str) -> bool:
+    # An empty correct response pattern is a record of its own (ADL CTS DMI); the patched runtime loads it.
+    return element.startswith("cmi.interactions.") and element.endswith(".pattern")
 
 
 def _server_owned_12(learner_id: str, name: str, sco: ScoLaunch, entry: str, total: float) -> dict[str, str | None]:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from web.player import activity_tree, cmi_rules, cmi_types
+from web.player import activity_tree, cmi_rules, cmi_types, initial_cmi
 from web.player.views import VENDOR_DIR, VENDOR_FILES, VENDOR_SCRIPT
 
 DRIVER = Path(__file__).with_name("scorm2004_calls.cjs")
@@ -283,3 +283,22 @@ def test_shared_data_is_global_to_the_system_unless_the_organization_says_not():
         return {"default_organization": "o", "organizations": [org]}
 
     assert [activity_tree.shared_data_global(manifest(flag)) for flag in (None, True, False)] == [True, True, False]
+
+
+def test_an_empty_correct_response_survives_a_relaunch():
+    # CTS DMI Act3V2: correct_responses.n.pattern "" set in Act3V1 must still exist (not 301) when relaunched.
+    element = "cmi.interactions.0.correct_responses.1.pattern"
+    assert cmi_rules.check_flat("2004", {element: ""}).values == {element: ""}
+    stored = {"cmi.interactions.0.id": "i", "cmi.interactions.0.type": "choice",
+              "cmi.interactions.0.correct_responses.0.pattern": "a",
+              "cmi.interactions.0.correct_responses.1.pattern": ""}  # fmt: skip
+    cmi = build_cmi(stored)
+    results = run(["load", cmi], ["Initialize", ""], ["GetValue", "cmi.interactions.0.correct_responses._count"],
+                  ["GetValue", element], initialize=False)  # fmt: skip
+    assert results[-2:] == [("2", "0"), ("", "0")]
+
+
+def build_cmi(stored: dict[str, str]) -> dict[str, Any]:
+    previous = initial_cmi.PreviousSession(launched=True, exit="suspend", terminated=True)
+    return initial_cmi.build("2004", learner_id="u", learner_name="n", sco=initial_cmi.ScoLaunch(),
+                             previous=previous, stored=stored, total_seconds=0)  # fmt: skip
