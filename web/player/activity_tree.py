@@ -139,6 +139,11 @@ def _rename(source: dict[str, Any] | None, names: dict[str, str]) -> dict[str, A
     return {names[key]: value for key, value in (source or {}).items() if key in names and value is not None}
 
 
+def shared_data_global(manifest: dict[str, Any]) -> bool:
+    """`adlcp:sharedDataGlobalToSystem` of the organization (default true): false scopes adl.data to one attempt."""
+    return organization(manifest).get("shared_data_global_to_system") is not False
+
+
 def sequencing_settings(manifest: dict[str, Any]) -> dict[str, Any]:
     """scorm-again `sequencing` settings for a SCORM 2004 package (collections are already merged)."""
     org = organization(manifest)
@@ -258,8 +263,10 @@ def _limits_and_extras(seq: dict[str, Any], item: dict[str, Any]) -> dict[str, A
            for a in seq.get("auxiliary_resources") or [] if a.get("auxiliary_resource_id")]  # fmt: skip
     if aux:
         extras["auxiliaryResources"] = aux
+    # Both default to true when absent: CAM 4th Ed 3.4.1.x says so (the XSD's writeSharedData="false" default
+    # notwithstanding), and ADL's own CTS (DDM, DMI adl.data.n.store) writes through maps without the attribute.
     shared = [{"targetID": m["target_id"], "readSharedData": m.get("read_shared_data", True) is not False,
-               "writeSharedData": bool(m.get("write_shared_data"))}
+               "writeSharedData": m.get("write_shared_data", True) is not False}
               for m in item.get("shared_data") or [] if m.get("target_id")]  # fmt: skip
     if shared:
         extras["sharedDataMaps"] = shared

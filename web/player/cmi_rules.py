@@ -28,6 +28,8 @@ SCORM2004 = "2004"
 MAX_ELEMENTS = 20_000  # a commit with more leaves than this is abuse, not learning data
 
 _INDEX = re.compile(r"\.\d+(?=\.|$)")
+# Elements whose empty value is data: a correct response pattern "" (e.g. "no correct choice").
+_EMPTY_KEPT = re.compile(r"^cmi\.interactions\.\d+\.correct_responses\.\d+\.pattern$")
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,9 @@ def check_flat(edition: str, flat: dict[str, Any]) -> CommitCheck:
     values: dict[str, str] = {}
     for element, raw in flat.items():
         spec = spec_of(edition, element)
+        if raw == "" and spec is not None and spec.writable and _EMPTY_KEPT.search(element):
+            values[element] = ""  # an empty correct response is a record of its own (ADL CTS DMI)
+            continue
         if spec is None or not spec.writable or raw is None or raw == "":
             # Unknown names fail; read-only and empty ("not set": the runtime renders every element) pass.
             if spec is None and not _is_keyword(element):

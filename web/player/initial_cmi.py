@@ -115,9 +115,15 @@ def build(
         flat.setdefault("cmi.core.lesson_status", "not attempted")
     else:
         flat.update(_server_owned_2004(learner_id, learner_name, sco, entry, total_seconds))
-        flat.setdefault("cmi.completion_status", "not attempted")
+        # RTE 4.2.4.2: "unknown" until the SCO (or the completion threshold) says otherwise (ADL CTS DMB).
+        flat.setdefault("cmi.completion_status", "unknown")
         flat.setdefault("cmi.success_status", "unknown")
-    return nest({key: value for key, value in flat.items() if value})
+    return nest({key: value for key, value in flat.items() if value or (value == "" and _keeps_empty(key))})
+
+
+def _keeps_empty(element: str) -> bool:
+    # An empty correct response pattern is a record of its own (ADL CTS DMI); the patched runtime loads it.
+    return element.startswith("cmi.interactions.") and element.endswith(".pattern")
 
 
 def _server_owned_12(learner_id: str, name: str, sco: ScoLaunch, entry: str, total: float) -> dict[str, str | None]:

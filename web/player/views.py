@@ -32,7 +32,9 @@ from web.services import db, services, settings
 
 blp = Blueprint("player", __name__, url_prefix="/player", template_folder="templates", static_folder="static")
 VENDOR_DIR = PROJECT_ROOT / "node_modules" / "scorm-again" / "dist"
-VENDOR_FILES = {"scorm12.min.js", "scorm2004.min.js", "scorm12.js", "scorm2004.js"}
+# SCORM 2004 runs the non-minified build: patches/scorm-again+*.patch fix it for ADL's CTS (not the .min.js).
+VENDOR_FILES = {"scorm12.min.js", "scorm12.js", "scorm2004.js"}
+VENDOR_SCRIPT = {"1.2": "scorm12.min.js", "2004": "scorm2004.js"}
 AUTOCOMMIT_SECONDS = 5
 MAX_COMMIT_BYTES = 2 * 1024 * 1024
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}
@@ -187,13 +189,14 @@ def player_config(learner: LearnerSession, package: PackageInfo, key: str, mode:
         "title": package.title,
         "edition": package.edition,
         "runtime": {"deliver": f"{base}/deliver?k={key}", "state": f"{base}/state?k={key}", "key": key},
-        "vendor": f"/player/vendor/{'scorm12' if package.edition == '1.2' else 'scorm2004'}.min.js",
+        "vendor": f"/player/vendor/{VENDOR_SCRIPT.get(package.edition, 'scorm2004.js')}",
         "content": f"/content/t/{content}/",
         "outline": activity_tree.outline(package.manifest),
         "items": {i: {"title": item.get("title") or i, "sco": activity_tree.is_sco(item)}
                   for i, item in package.items.items()},  # fmt: skip
         "order": list(package.order),
         "sequencing": activity_tree.sequencing_settings(package.manifest) if package.sequenced else None,
+        "shared_data_global": activity_tree.shared_data_global(package.manifest),
         "resume": learner.current_item if learner.current_item in package.items else package.first_item(),
         "statuses": _statuses(learner),
         "available": runtime.availability(package, learner.progress or {}),

@@ -119,7 +119,7 @@ class TestAttempts2004:
     def test_suspend_resumes_and_normal_exit_starts_a_new_sco_attempt(self, player, tenant):
         opened, launched = player.start(tenant, GOLF_2004)
         delivery = player.deliver(launched)
-        assert delivery["cmi"]["cmi"]["completion_status"] == "not attempted"
+        assert delivery["cmi"]["cmi"]["completion_status"] == "unknown"
         player.commit(delivery, cmi2004(1, terminate=True, exit="suspend", location="3", suspend_data="d"))
         resumed = player.deliver(launched)["cmi"]["cmi"]
         assert (resumed["entry"], resumed["location"], resumed["suspend_data"]) == ("resume", "3", "d")

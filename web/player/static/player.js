@@ -586,12 +586,25 @@
     return state.stateSave;
   }
 
+  // A course left by exit or exitAll (nothing suspended, nothing running) starts a new attempt on the activity
+  // tree: adl.data that is not global to the system (sharedDataGlobalToSystem="false") belonged to the attempt
+  // that ended (ADL CTS DDM, Act1bV2).
+  function forThisAttempt(patch) {
+    var sequencing = patch.sequencing || {};
+    if (config.shared_data_global !== false || sequencing.suspendedActivity || sequencing.currentActivity) {
+      return patch;
+    }
+    var copy = Object.assign({}, patch);
+    delete copy.sharedData;
+    return copy;
+  }
+
   function restoreSequencingState(patch) {
     var fresh = snapshot();
     if (!fresh || !isObject(patch)) {
       return null;
     }
-    var full = merge(fresh, patch);
+    var full = merge(fresh, forThisAttempt(patch));
     return api.deserializeSequencingState(JSON.stringify(full)) ? full : null;
   }
 
