@@ -127,9 +127,9 @@ def _pool(scheme: str, address: str, port: int, host: str) -> HTTPConnectionPool
         pool = _pools.get(key)
         if pool is None:
             if scheme == "https":
-                pool = HTTPSConnectionPool(address, port, maxsize=8, block=False, server_hostname=host,
+                pool = HTTPSConnectionPool(address, port, maxsize=32, block=False, server_hostname=host,
                                            assert_hostname=host, cert_reqs="CERT_REQUIRED")  # fmt: skip
             else:
-                pool = HTTPConnectionPool(address, port, maxsize=8, block=False)
+                pool = HTTPConnectionPool(address, port, maxsize=32, block=False)
             _pools[key] = pool
         return pool

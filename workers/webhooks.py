@@ -19,7 +19,7 @@ import math
 import random
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -53,7 +53,6 @@ KICK_TTL = 30
 SCHEDULE = (5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 43200, 43200, 43200, 43200, 28800)
 JITTER = 0.2
 BATCH = 200
-PER_ENDPOINT = 50
 # A drain job hands over to a fresh one after this long, so other queues' jobs get their turn.
 DRAIN_SECONDS = 60
 # A relay leaves alone what a commit's own wake-up is about to send.
@@ -108,27 +107,73 @@ def drain() -> int:
 
 
 def drain_for(engine: Engine, redis: Redis | None, settings: Settings, seconds: float) -> int:
-    """Claim, send and record batches until nothing is due or `seconds` have passed."""
-    deadline = time.monotonic() + seconds
-    tried = 0
+    """Claim, send and record until nothing is due or `seconds` have passed; returns how many tries.
+
+    Sending streams: new deliveries are claimed while earlier ones are in flight, and answers are
+    recorded in small batches, so the requests never wait for a whole batch's slowest one.
+    """
+    drain = _Drain(engine, redis, settings, time.monotonic() + seconds)
     with ThreadPoolExecutor(max_workers=settings.webhook_concurrency) as pool:
-        while True:
-            batch = claim(engine, settings)
-            if not batch:
-                return tried
-            answers = list(pool.map(lambda out: send(out, settings), batch))
-            retries = record(engine, settings, list(zip(batch, answers, strict=True)))
-            tried += len(batch)
-            _schedule(redis, retries)
-            if time.monotonic() > deadline:
-                if redis is not None:
-                    enqueue_drain(redis)  # more may be due: a fresh job goes on after the others' turn
-                return tried
+        return drain.run(pool)
 
 
-def claim(engine: Engine, settings: Settings, limit: int = BATCH) -> list[Outgoing]:
-    """Take up to `limit` due deliveries (at most PER_ENDPOINT per endpoint) for one claim period."""
+class _Drain:
+    def __init__(self, engine: Engine, redis: Redis | None, settings: Settings, deadline: float) -> None:
+        self.engine, self.redis, self.settings, self.deadline = engine, redis, settings, deadline
+        self.in_flight: dict[Future[Answer], Outgoing] = {}
+        self.answered: list[tuple[Outgoing, Answer]] = []
+        self.recorded_at = time.monotonic()
+        self.tried = 0
+        self.since_claim = 0
+
+    def run(self, pool: ThreadPoolExecutor) -> int:
+        width = max(self.settings.webhook_concurrency, 1)
+        claiming = True
+        while claiming or self.in_flight:
+            # Claim again once half the width has been answered (not at every answer: a claim
+            # costs three statements).
+            if claiming and (not self.in_flight or self.since_claim >= max(width // 2, 1)):
+                self.since_claim = 0
+                batch, due = claim(self.engine, self.settings, width * 2 - len(self.in_flight), self._busy())
+                # Nothing due: done once the requests in flight are answered. Due but every place
+                # taken by busy endpoints: claim again when some answer.
+                claiming = due and time.monotonic() < self.deadline
+                for out in batch:
+                    self.in_flight[pool.submit(send, out, self.settings)] = out
+            if self.in_flight:
+                self._collect(wait(self.in_flight, timeout=0.1, return_when=FIRST_COMPLETED).done)
+            self._record(force=not claiming and not self.in_flight)
+        if time.monotonic() >= self.deadline and self.redis is not None:
+            enqueue_drain(self.redis)  # more may be due: a fresh job goes on after the others' turn
+        return self.tried
+
+    def _busy(self) -> Counter[str]:
+        return Counter(out.endpoint_id for out in self.in_flight.values())
+
+    def _collect(self, done: set[Future[Answer]]) -> None:
+        for future in done:
+            self.answered.append((self.in_flight.pop(future), future.result()))
+        self.since_claim += len(done)
+
+    def _record(self, force: bool) -> None:
+        """Record answers by the hundred, or every fifth of a second, or when all is done."""
+        if not self.answered or not (force or len(self.answered) >= 100 or time.monotonic() - self.recorded_at > 0.2):
+            return
+        retries = record(self.engine, self.settings, self.answered)
+        self.tried += len(self.answered)
+        self.answered, self.recorded_at = [], time.monotonic()
+        _schedule(self.redis, retries)
+
+
+def claim(engine: Engine, settings: Settings, limit: int = BATCH,
+          busy: Counter[str] | None = None) -> tuple[list[Outgoing], bool]:  # fmt: skip
+    """Take up to `limit` due deliveries, sharing places fairly among endpoints, for one claim period.
+
+    Returns:
+        What was claimed, and whether anything was due (claimed or not).
+    """
     now = utcnow()
+    busy = busy or Counter()
     with transaction(engine) as session:
         rows = session.execute(
             select(WebhookDelivery.id, WebhookDelivery.endpoint_id)
@@ -137,11 +182,12 @@ def claim(engine: Engine, settings: Settings, limit: int = BATCH) -> list[Outgoi
             .order_by(WebhookDelivery.next_attempt_at).limit(limit * 4)
             .with_for_update(skip_locked=True, of=WebhookDelivery)
         ).all()  # fmt: skip
-        ids = _fair_share(rows, limit)
+        ids = fair_share(rows, limit, busy, settings.webhook_concurrency)
         if not ids:
-            return []
-        # Long enough for the whole batch at the worst (every request cut at the timeout), plus a margin.
-        rounds = math.ceil(len(ids) / max(settings.webhook_concurrency, 1))
+            return [], bool(rows)
+        # Long enough for everything in flight and this claim at the worst (every request cut at the
+        # timeout), plus a margin.
+        rounds = math.ceil((len(ids) + sum(busy.values())) / max(settings.webhook_concurrency, 1))
         until = now + timedelta(seconds=settings.webhook_timeout_seconds * rounds + CLAIM_MARGIN_SECONDS)
         session.execute(update(WebhookDelivery).where(WebhookDelivery.id.in_(ids)).values(claimed_until=until))
         found = session.execute(
@@ -150,17 +196,23 @@ def claim(engine: Engine, settings: Settings, limit: int = BATCH) -> list[Outgoi
             .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
             .where(WebhookDelivery.id.in_(ids))
         ).all()  # fmt: skip
-        return [Outgoing(d_id, ep.id, ep.url, tuple(ep.secrets(now)), ev_id, body) for d_id, ep, ev_id, body in found]
+        claimed = [Outgoing(d_id, ep.id, ep.url, tuple(ep.secrets(now)), ev_id, body)
+                   for d_id, ep, ev_id, body in found]  # fmt: skip
+        return claimed, True
 
 
-def _fair_share(rows: list[tuple[str, str]], limit: int) -> list[str]:
-    """Oldest first, but no endpoint takes more than PER_ENDPOINT places (a slow one never blocks the rest)."""
-    taken: Counter[str] = Counter()
+def fair_share(rows: list[tuple[str, str]], limit: int, busy: Counter[str], width: int) -> list[str]:
+    """Oldest first, each endpoint its share first, then the rest; no endpoint ever holds more than
+    three quarters of the requests in flight, so a slow or hanging receiver never stalls the others."""
+    share = max(width // 4, 1)
+    ceiling = max(width * 3 // 4, 1)
+    taken: Counter[str] = Counter(busy)
     ids: list[str] = []
-    for delivery_id, endpoint_id in rows:
-        if taken[endpoint_id] < PER_ENDPOINT and len(ids) < limit:
-            taken[endpoint_id] += 1
-            ids.append(delivery_id)
+    for cap in (share, ceiling):
+        for delivery_id, endpoint_id in rows:
+            if len(ids) < limit and taken[endpoint_id] < cap and delivery_id not in ids:
+                taken[endpoint_id] += 1
+                ids.append(delivery_id)
     return ids
 
 
