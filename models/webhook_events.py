@@ -79,13 +79,13 @@ def _enabled_endpoints(db: Session, tenant_id: str) -> list[WebhookEndpoint]:
 def _write(db: Session, tenant_id: str, event_type: str, resource: dict[str, Any],
            endpoints: list[WebhookEndpoint]) -> str:  # fmt: skip
     event_id = new_event_id()
-    db.add(WebhookEvent(id=event_id, tenant_id=tenant_id, type=event_type,
-                        body=event_body(event_id, tenant_id, event_type, resource)))  # fmt: skip
-    db.flush()  # the event row first: the deliveries refer to it
+    event = WebhookEvent(id=event_id, tenant_id=tenant_id, type=event_type,
+                         body=event_body(event_id, tenant_id, event_type, resource))  # fmt: skip
+    db.add(event)
     now = utcnow()
     for endpoint in endpoints:
-        db.add(WebhookDelivery(tenant_id=tenant_id, endpoint_id=endpoint.id, event_id=event_id,
-                               event_type=event_type, next_attempt_at=now))  # fmt: skip
+        db.add(WebhookDelivery(tenant_id=tenant_id, endpoint_id=endpoint.id, event=event, event_type=event_type,
+                               next_attempt_at=now))  # fmt: skip
     wake_after_commit(db)
     return event_id
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, JSONType, TimestampMixin, UTCDateTime, UUIDStr, isoformat, new_id, utcnow
 
@@ -106,6 +106,8 @@ class WebhookDelivery(Base):
     error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Only so one flush inserts an event before its deliveries (never loaded: lazy="raise").
+    event: Mapped[WebhookEvent] = relationship(lazy="raise")
 
 
 class WebhookAttempt(Base):
