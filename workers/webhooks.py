@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from redis import Redis
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, delete, or_, select, update
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
@@ -59,6 +59,8 @@ DRAIN_SECONDS = 60
 RELAY_GRACE = timedelta(seconds=5)
 MAX_ERROR = 500
 CLAIM_MARGIN_SECONDS = 5
+# Events, deliveries and tries are kept this long for the deliveries API, then pruned.
+RETENTION = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -327,3 +329,16 @@ def relay(engine: Engine, redis: Redis) -> bool:
     log.info("queued a webhook drain for deliveries nobody was sending")
     return True
 
+
+def prune(engine: Engine, keep: timedelta = RETENTION, batch: int = 1000) -> int:
+    """Maintenance: forget events older than `keep` that nothing is still sending (their deliveries and
+    tries go with them, by the foreign keys' cascade); returns how many events were removed."""
+    cutoff = utcnow() - keep
+    pending = select(WebhookDelivery.id).where(WebhookDelivery.event_id == WebhookEvent.id,
+                                               WebhookDelivery.status == DeliveryStatus.PENDING)  # fmt: skip
+    with transaction(engine) as session:
+        old = select(WebhookEvent.id).where(WebhookEvent.created_at < cutoff, ~pending.exists()).limit(batch)
+        ids = list(session.scalars(old))
+        if ids:
+            session.execute(delete(WebhookEvent).where(WebhookEvent.id.in_(ids)))
+    return len(ids)

@@ -24,12 +24,13 @@ from config.settings import PROJECT_ROOT, Settings
 from models.base import utcnow
 from models.db import transaction
 from models.webhook_events import record_event
-from models.webhooks import WebhookDelivery, WebhookEvent
+from models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEvent
 from tests.fixtures.platform import TenantKey
 from tests.fixtures.webhook_receiver import HANG, Receiver, start_receiver, stop_receiver
 from workers.context import worker_context
 from workers.queues import WEBHOOKS, get_queue
-from workers.webhooks import drain_for, relay
+from workers.webhook_http import refused_address
+from workers.webhooks import drain_for, prune, relay
 from workers.worker import AllureSimpleWorker
 
 EVENT = "package.deleted"
@@ -149,6 +150,17 @@ def test_a_hanging_receiver_is_cut_at_the_timeout(app, client, tenant, receiver)
     [delivery] = deliveries(client, tenant, hook["id"])
     assert delivery["status"] == "pending" and delivery["response_status"] is None
     assert "timed out" in delivery["error"] and 900 <= delivery["duration_ms"] < 3000
+
+
+def test_a_redirect_is_never_followed(app, client, tenant, receiver):
+    receiver.script = [302]
+    hook = create_webhook(client, tenant, receiver.url)
+    emit(app, tenant)
+    drain(app)
+    time.sleep(0.3)
+    assert len(receiver.received) == 1  # the Location was not visited
+    [delivery] = deliveries(client, tenant, hook["id"])
+    assert delivery["status"] == "pending" and delivery["response_status"] == 302 and delivery["error"] == "HTTP 302"
 
 
 def test_events_of_a_rolled_back_transaction_are_never_sent(app, client, tenant, receiver):
@@ -313,3 +325,27 @@ def test_the_test_ping_is_delivered_and_listed(app, client, tenant, receiver):
     [delivery] = deliveries(client, tenant, hook["id"])
     assert delivery["id"] == ping.json["delivery_id"] and delivery["event_id"] == ping.json["event_id"]
 
+
+def test_old_finished_events_are_pruned_with_their_deliveries(app, client, tenant, receiver):
+    create_webhook(client, tenant, receiver.url)
+    emit(app, tenant, {"id": "old"})
+    drain(app)
+    emit(app, tenant, {"id": "old but pending"})
+    engine = app.extensions["allure"].engine
+    with transaction(engine) as session:
+        for event in session.scalars(select(WebhookEvent)):
+            event.created_at = utcnow() - timedelta(days=31)
+    assert prune(engine) == 1
+    with transaction(engine) as session:
+        assert session.scalar(select(func.count()).select_from(WebhookDelivery)) == 1
+        assert session.scalar(select(func.count()).select_from(WebhookAttempt)) == 0
+
+
+@pytest.mark.parametrize("address, refused", [
+    ("10.1.2.3", True), ("172.16.0.1", True), ("192.168.1.1", True), ("127.0.0.1", True),
+    ("169.254.169.254", True), ("100.64.0.1", True), ("0.0.0.0", True), ("224.0.0.1", True),
+    ("::1", True), ("fe80::1", True), ("fd00:ec2::254", True), ("::ffff:127.0.0.1", True),
+    ("8.8.8.8", False), ("2606:4700:4700::1111", False),
+])  # fmt: skip
+def test_private_loopback_link_local_and_metadata_addresses_are_refused(address, refused):
+    assert refused_address(address) is refused
