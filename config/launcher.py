@@ -23,14 +23,15 @@ from config.embedded import start_redis, start_weed
 from config.processes import ServiceError, port_open, wait_for_port
 from config.settings import PROJECT_ROOT, Settings, child_environment, load_settings
 from config.supervisor import Supervisor
-from workers.queues import DISPATCH, ROLLUPS
+from workers.queues import DISPATCH, ROLLUPS, WEBHOOKS
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 BIN = Path(sys.executable).parent
 # name → queues (none: all, imports first). A second worker serves only the short dispatch ZIP
-# builds and rollups, so they never wait behind a long import; when it is idle the first one
-# takes them too. It costs about 70 MB (PSS of the worker and its RQ scheduler, 32 MB unique).
-EMBEDDED_WORKERS: dict[str, tuple[str, ...]] = {"worker": (), "worker (dispatch, rollups)": (DISPATCH, ROLLUPS)}
+# builds, rollups and webhook deliveries, so they never wait behind a long import; when it is idle
+# the first one takes them too. It costs about 70 MB (PSS of the worker and its RQ scheduler, 32 MB unique).
+EMBEDDED_WORKERS: dict[str, tuple[str, ...]] = {
+    "worker": (), "worker (dispatch, rollups, webhooks)": (DISPATCH, ROLLUPS, WEBHOOKS)}
 
 
 class StopRequested(Exception):

@@ -87,6 +87,13 @@ class Settings:
     log_level: str = "INFO"
     # X-Experience-API-Version the LRS answers with when a request names none (2.0.0 or 1.0.3).
     xapi_default_version: str = "2.0.0"
+    # Webhooks (workers.webhooks): private, loopback and link-local receivers are refused unless
+    # allowed (a machine's own test receivers); seconds a receiver has to answer; how many requests
+    # a drain job makes at once; hours of failing without a success before an endpoint is disabled.
+    webhooks_allow_private_networks: bool = False
+    webhook_timeout_seconds: float = 10.0
+    webhook_concurrency: int = 16
+    webhook_disable_after_hours: float = 120.0
 
     @property
     def embedded(self) -> bool:
@@ -174,6 +181,10 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "AC_PUBLISH_WORKERS": ("publish_workers", int),
     "AC_LOG_LEVEL": ("log_level", str),
     "AC_XAPI_DEFAULT_VERSION": ("xapi_default_version", str),
+    "AC_WEBHOOKS_ALLOW_PRIVATE_NETWORKS": ("webhooks_allow_private_networks", bool),
+    "AC_WEBHOOK_TIMEOUT_SECONDS": ("webhook_timeout_seconds", float),
+    "AC_WEBHOOK_CONCURRENCY": ("webhook_concurrency", int),
+    "AC_WEBHOOK_DISABLE_AFTER_HOURS": ("webhook_disable_after_hours", float),
 }
 
 

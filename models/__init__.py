@@ -2,7 +2,17 @@
 
 from pathlib import Path
 
-from models import dispatches, jobs, packages, sessions, tenants, xapi, xapi_launch, xapi_rollups  # noqa: F401  (register tables on Base.metadata)
+from models import (  # noqa: F401  (register tables on Base.metadata)
+    dispatches,
+    jobs,
+    packages,
+    sessions,
+    tenants,
+    webhooks,
+    xapi,
+    xapi_launch,
+    xapi_rollups,
+)
 from models.base import Base
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, JSONType, UTCDateTime, UUIDStr, new_id, utcnow
+from models.base import Base, JSONType, UTCDateTime, UUIDStr, isoformat, new_id, utcnow
 
 
 class JobStatus(StrEnum):
@@ -61,3 +61,22 @@ class Job(Base):
     @property
     def finished(self) -> bool:
         return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+
+def job_fields(job: Job) -> dict[str, Any]:
+    """The job as the jobs API shows it, but its queue `position` (web.jobs adds it)."""
+    error = None
+    if job.error_code:
+        error = {"code": job.error_code, "message": job.error_message or "", "details": job.error_details or {}}
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "stage": job.stage,
+        "progress": job.progress,
+        "error": error,
+        "result": job.result or {},
+        "created_at": isoformat(job.created_at),
+        "started_at": isoformat(job.started_at),
+        "finished_at": isoformat(job.finished_at),
+    }

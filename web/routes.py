@@ -10,6 +10,7 @@ MODULES: tuple[str, ...] = (
     "web.sessions.resources",
     "web.dispatches.resources",
     "web.xapi.resources",
+    "web.webhooks.resources",
 )
 
 # Plain Flask blueprints (HTML pages, runtime endpoints): not part of the OpenAPI document.

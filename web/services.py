@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from models.db import make_engine, session_factory
+from models.webhook_events import attach
 from pipeline.storage import Storage, storage_from_settings
+from workers.webhooks import wake
 
 # Web requests never block on Redis (no BLPOP here), so every command is bounded; a stalled Redis
 # answers 503 (web.errors) in seconds instead of holding a web thread.
@@ -43,6 +45,8 @@ def init_app(app: Flask, settings: Settings) -> Services:
         storage=storage_from_settings(settings),
     )
     app.extensions["allure"] = services
+    # Events a request records wake the webhook workers once its transaction commits (else the relay sends them).
+    attach(engine, lambda: wake(services.redis))
     app.teardown_appcontext(_close_session)
     return services
 

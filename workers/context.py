@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from config.settings import Settings, load_settings
 from models.db import make_engine
+from models.webhook_events import attach
 from pipeline.storage import Storage, storage_from_settings
 from workers.queues import redis_connection
 
@@ -25,10 +26,15 @@ class WorkerContext:
 @lru_cache(maxsize=1)
 def worker_context() -> WorkerContext:
     """Built in the worker before it forks, so each job starts warm (rq "Performance Notes")."""
+    from workers.webhooks import wake
+
     settings = load_settings()
-    return WorkerContext(
+    context = WorkerContext(
         settings=settings,
         engine=make_engine(settings.sqlalchemy_url, pool_size=2, max_overflow=2),
         storage=storage_from_settings(settings),
         redis=redis_connection(settings.redis_connection_url),
     )
+    # Events a job records (an import's end, a ZIP ready) wake the webhook workers once committed.
+    attach(context.engine, lambda: wake(context.redis))
+    return context

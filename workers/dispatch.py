@@ -8,8 +8,10 @@ from typing import Any
 from models.base import utcnow
 from models.db import transaction
 from models.dispatches import Dispatch
+from models.webhook_events import record_event
 from pipeline.dispatch_zip import build_dispatch_zip
 from pipeline.errors import PipelineError
+from web.dispatches.service import summary_body
 from workers.runner import JobContext, run_job
 
 CONTENT_TYPE = "application/zip"
@@ -50,6 +52,7 @@ def _build(ctx: JobContext) -> dict[str, Any]:
         dispatch.zip_size = info.size_bytes
         dispatch.zip_sha256 = info.sha256
         dispatch.zip_built_at = utcnow()
+        record_event(session, dispatch.tenant_id, "dispatch.zip.ready", summary_body(dispatch))
     return {
         "dispatch_id": dispatch_id,
         "storage_key": key,

@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from config.settings import Settings
 from models.db import transaction
+from models.jobs import Job, JobStatus, job_fields
 from models.package_ingest import (
     PackageGone,
     Source,
@@ -32,6 +34,7 @@ from models.package_ingest import (
     stale_reservations,
 )
 from models.packages import PackageVersion, QuotaExceeded, VersionStatus
+from models.webhook_events import record_event
 from pipeline.errors import ObjectNotFound, PipelineError, StorageError
 from pipeline.manifest.from_zip import manifest_from_zip
 from pipeline.package_type import IMPORTED_TYPES
@@ -39,13 +42,22 @@ from pipeline.publish import PublishResult, publish, remove_prefix
 from pipeline.zip_names import MAX_KEY_BYTES
 from pipeline.zip_validation import ZipLimits, ZipReport, validate_zip
 from workers.context import WorkerContext
-from workers.runner import JobContext, run_job
+from workers.runner import END_HOOKS, JobContext, run_job
 
 log = logging.getLogger(__name__)
 KIND_INGEST = "package_ingest"
 KIND_DELETE = "package_delete"
 _PROGRESS_INTERVAL = 0.5
 _M_MMAP_THRESHOLD = -3  # mallopt parameter (malloc.h)
+
+
+def _import_ended(session: Session, job: Job) -> None:
+    """`package.import.succeeded` / `.failed`, with the job as the jobs API shows it."""
+    succeeded = job.status == JobStatus.SUCCEEDED
+    record_event(session, job.tenant_id, f"package.import.{'succeeded' if succeeded else 'failed'}", job_fields(job))
+
+
+END_HOOKS[KIND_INGEST] = _import_ended
 
 
 def run(job_id: str) -> dict[str, Any]:

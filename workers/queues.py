@@ -10,7 +10,8 @@ from rq import Queue
 INGEST = "ingest"
 DISPATCH = "dispatch"
 ROLLUPS = "rollups"
-PRIORITY = (INGEST, DISPATCH, ROLLUPS)
+WEBHOOKS = "webhooks"
+PRIORITY = (INGEST, DISPATCH, ROLLUPS, WEBHOOKS)
 
 
 @lru_cache(maxsize=4)

@@ -16,6 +16,7 @@ from models.base import utcnow
 from models.db import session_factory
 from models.jobs import ENQUEUE_PENDING, Job, JobStatus
 from workers.fair_ingest import in_flight_clause, is_waiting, takes_turns
+from workers.runner import job_ended
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ def reconcile(session: Session, job: Job, redis: Redis) -> bool:
         return False  # pending and waiting jobs are not in Redis yet, by design (workers.resend, fair_ingest)
     if not _settle(job, _rq_status(redis, job.id)):
         return False
+    job_ended(session, job)
     session.commit()
     return True
 
@@ -75,7 +77,9 @@ def recover_imports(engine: Engine, redis: Redis) -> int:
             .order_by(Job.created_at).limit(_BATCH).with_for_update(skip_locked=True)
         ).all()
         for job in jobs:
-            changed += _settle(job, _rq_status(redis, job.id))
+            if _settle(job, _rq_status(redis, job.id)):
+                changed += 1
+                job_ended(session, job)
         session.commit()
     if changed:
         log.info("recovered %d import(s) whose RQ job was lost or dead", changed)

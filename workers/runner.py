@@ -9,6 +9,7 @@ from typing import Any
 
 from redis import Redis
 from rq.job import Job as RQJob
+from sqlalchemy.orm import Session
 
 from models.base import utcnow
 from models.db import transaction
@@ -42,6 +43,15 @@ class JobContext:
 
 
 JobBody = Callable[[JobContext], dict[str, Any]]
+# kind → called in the transaction that ends a job of that kind for good (its webhook event).
+END_HOOKS: dict[str, Callable[[Session, Job], None]] = {}
+
+
+def job_ended(session: Session, job: Job) -> None:
+    """Run the end hook of a job that has just succeeded or failed for good, in the caller's transaction."""
+    hook = END_HOOKS.get(job.kind)
+    if hook is not None and job.finished:
+        hook(session, job)
 
 
 def run_job(job_id: str, body: JobBody, services: WorkerContext | None = None) -> dict[str, Any]:
@@ -106,6 +116,7 @@ def _finish(
             job.error_code = job.error_message = job.error_details = None
         elif error is not None:
             job.error_code, job.error_message, job.error_details = error
+        job_ended(session, job)
 
 
 def _record_stage(services: WorkerContext, job_id: str, stage: str | None) -> None:
@@ -137,6 +148,7 @@ def record_infrastructure_failure(rq_job: RQJob, code: str, message: str) -> Non
             job.error_message = f"{message} No attempts left."
             job.finished_at = utcnow()
         job.error_details = {"attempts": job.attempts}
+        job_ended(session, job)
 
 
 def on_rq_failure(rq_job: RQJob, connection: Redis, exc_type: type, value: object, tb: object) -> None:

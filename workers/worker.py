@@ -18,6 +18,7 @@ from workers.queues import INGEST
 from workers.reconcile import recover_imports
 from workers.resend import resend_pending
 from workers.runner import record_infrastructure_failure
+from workers.webhooks import prune, relay
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,8 @@ class _Turns:
             ("recover lost imports", lambda: recover_imports(services.engine, self.connection)),
             ("hand on missed import turns", lambda: release_all(services.engine, self.connection, services.settings)),
             ("sweep failed imports", lambda: sweep_failed_imports(services)),
+            ("relay webhook deliveries", lambda: relay(services.engine, self.connection)),
+            ("prune old webhook events", lambda: prune(services.engine)),
         ):
             try:
                 task()

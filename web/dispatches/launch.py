@@ -35,6 +35,7 @@ from web.player.package_info import load
 from web.player.views import SECURITY_HEADERS, frame_ancestors, player_config
 from web.services import db, settings
 from web.sessions.service import open_session
+from web.webhooks import events as webhook_events
 
 blp = Blueprint(
     "dispatch_player",
@@ -126,7 +127,7 @@ def admit(token: str) -> Launch:
         raise refusals.domain_refused(origin.origin, origin.verdict.value)
     learner_id, learner_name = _learner()
     try:
-        register_learner(db(), dispatch, learner_id, learner_name, origin.origin)
+        admission = register_learner(db(), dispatch, learner_id, learner_name, origin.origin)
     except DispatchRefused as refused:
         db().rollback()
         raise _refusal_for(refused.status, refused.dispatch) from None
@@ -137,6 +138,9 @@ def admit(token: str) -> Launch:
     except ApiError:
         db().rollback()
         raise refusals.not_found() from None
+    if admission.new:
+        webhook_events.registration_taken(db(), dispatch)
+    webhook_events.session_launched(db(), learner)
     db().commit()
     return Launch(dispatch, learner, origin)
 

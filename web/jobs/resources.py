@@ -8,8 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from models.base import isoformat
-from models.jobs import Job
+from models.jobs import Job, job_fields
 from web.auth import current_tenant_id
 from web.errors import ApiError
 from web.jobs.schemas import JobListArgsSchema, JobListSchema, JobSchema
@@ -23,26 +22,7 @@ blp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs", description="Backgr
 
 def job_body(job: Job) -> dict[str, Any]:
     """The job as clients see it (`position` is that of a queued import among its tenant's)."""
-    error = None
-    if job.error_code:
-        error = {
-            "code": job.error_code,
-            "message": job.error_message or "",
-            "details": job.error_details or {},
-        }
-    return {
-        "id": job.id,
-        "kind": job.kind,
-        "status": job.status,
-        "stage": job.stage,
-        "progress": job.progress,
-        "position": fair_ingest.position(db(), job),
-        "error": error,
-        "result": job.result or {},
-        "created_at": isoformat(job.created_at),
-        "started_at": isoformat(job.started_at),
-        "finished_at": isoformat(job.finished_at),
-    }
+    return {**job_fields(job), "position": fair_ingest.position(db(), job)}
 
 
 def get_tenant_job(job_id: str) -> Job:

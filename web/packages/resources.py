@@ -38,6 +38,7 @@ from web.packages.schemas import (
 from web.pagination import paginate
 from web.ratelimit import rate_class
 from web.services import db, services, settings
+from web.webhooks import events as webhook_events
 from workers.enqueue import record_job
 from workers.ingest import KIND_DELETE
 
@@ -335,6 +336,7 @@ class PackageById(MethodView):
         package = _own_package(package_id)
         session = db()
         prefix = package_prefix(package.tenant_id, package.id)
+        webhook_events.package_deleted(session, package, service.summary(package))
         sources = delete_package(session, package)
         params = {"package_id": package_id, "prefix": prefix, "source_keys": sources}
         job, created = record_job(session, current_tenant_id(), KIND_DELETE, params)

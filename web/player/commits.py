@@ -32,6 +32,7 @@ from web.player.runtime import (
 )
 from web.player.status import ScoStatus
 from web.services import services, settings
+from web.webhooks import events as webhook_events
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ def _store_final(db: Session, package: PackageInfo, commit: Commit) -> CommitRes
     record(db, learner, package, state.item_id, sco_status, attempts=state.sco_attempt,
            suspended=state.exit == "suspend")  # fmt: skip
     if commit.final == TERMINATE:
+        webhook_events.session_terminated(db, learner)
         item = package.items.get(state.item_id) or {}
         xapi_report.note(db, xapi_report.statement(
             settings().public_base_url, learner, "terminated", title=package.title,

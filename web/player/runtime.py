@@ -28,6 +28,7 @@ from web.player.status import COMPLETED, FAILED, INCOMPLETE, PASSED, ScoStatus
 from web.player.timefmt import format_duration
 from web.player.tokens import REVIEW
 from web.services import settings
+from web.webhooks import events as webhook_events
 
 TERMINATE, ABANDON = "terminate", "abandon"
 
@@ -185,6 +186,7 @@ def record(db: Session, learner: LearnerSession, package: PackageInfo, item_id: 
     if course.completion == COMPLETED and learner.completed_at is None:
         learner.completed_at = utcnow()
     xapi_report.course_change(db, settings().public_base_url, learner, before, package.title, course)
+    webhook_events.session_status_changed(db, learner, before)
 
 
 def course_status(package: PackageInfo, progress: dict[str, Any]) -> ScoStatus:

@@ -29,6 +29,7 @@ from web.player import activity_tree, commit_check, commits, hacp, runtime, tinc
 from web.player.package_info import EDITIONS, PackageInfo, load
 from web.player.tokens import Claims, TokenError
 from web.services import db, services, settings
+from web.webhooks import events as webhook_events
 
 blp = Blueprint("player", __name__, url_prefix="/player", template_folder="templates", static_folder="static")
 VENDOR_DIR = PROJECT_ROOT / "node_modules" / "scorm-again" / "dist"
@@ -80,6 +81,7 @@ def launch(token: str) -> Response:
         launched = xapi_report.statement(settings().public_base_url, learner, "launched",
                                          title=package.title if package else "")  # fmt: skip
         xapi_report.note(db(), launched, learner.tenant_id)
+        webhook_events.session_launched(db(), learner)
         xapi_report.commit(db(), services().redis)
     return player_redirect(learner, mode=claims.mode, exit_url=claims.exit_url)
 

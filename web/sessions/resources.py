@@ -20,6 +20,7 @@ from web.player.timefmt import format_duration, parse_duration
 from web.services import db, settings
 from web.sessions import schemas
 from web.sessions.service import launch_link, open_session, session_body
+from web.webhooks import events as webhook_events
 
 blp = Blueprint("sessions", __name__, url_prefix="/api/v1/sessions", description="Learner sessions and launches")
 
@@ -132,6 +133,7 @@ class SessionById(MethodView):
         package = db().get(Package, learner.package_id)
         edition = EDITIONS.get(package.standard or "", "1.2") if package else "1.2"
         _update_cmi(learner, edition, args)
+        before = (learner.completion_status, learner.success_status)
         if "completion_status" in args:
             learner.completion_status = args["completion_status"]
         if "success_status" in args:
@@ -143,6 +145,7 @@ class SessionById(MethodView):
             learner.time_spent_seconds += seconds
             learner.session_time = format_duration(seconds)
         learner.updated_at = utcnow()
+        webhook_events.session_status_changed(db(), learner, before)
         db().commit()
         return {"success": True, "session_id": learner.id, "updated_at": isoformat(learner.updated_at)}
 

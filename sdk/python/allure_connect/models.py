@@ -363,6 +363,26 @@ class ProcessRequest(BaseModel):
     uploaded_by: str = Field(..., max_length=200, min_length=1)
 
 
+class RotateSecret(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    overlap_seconds: int = Field(
+        86400,
+        description='How long the previous secret keeps signing too',
+        ge=0,
+        le=604800,
+    )
+
+
+class RotatedSecret(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    previous_secret_expires_at: str | None = Field(...)
+    secret: str = Field(..., description='The new secret; shown once')
+
+
 class Score(BaseModel):
     model_config = ConfigDict(
         extra='allow',
@@ -504,6 +524,29 @@ class SessionUpdated(BaseModel):
     updated_at: str
 
 
+class TestEvent(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    delivery_id: str
+    event_id: str
+
+
+class Try(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    at: str
+    duration_ms: int
+    error: str | None = None
+    next_attempt_at: str | None = None
+    number: int
+    response_excerpt: str | None = Field(
+        None, description='The first 1 KiB of the answer'
+    )
+    response_status: int | None = None
+
+
 class UploadForm(BaseModel):
     model_config = ConfigDict(
         extra='allow',
@@ -561,6 +604,119 @@ class UploadUrlRequest(BaseModel):
         min_length=1,
     )
     uploaded_by: str = Field(..., max_length=200, min_length=1)
+
+
+class Webhook(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    created_at: str
+    description: str
+    disabled_reason: str | None = Field(
+        None, description='Why it was disabled automatically'
+    )
+    enabled: bool
+    events: list[str]
+    failing_since: str | None = Field(
+        None, description='Start of the current run of failures'
+    )
+    id: str
+    previous_secret_expires_at: str | None = Field(
+        None, description='Until when the previous secret also signs (after a rotation)'
+    )
+    tenant_id: str
+    updated_at: str
+    url: str
+
+
+class Event(StrEnum):
+    package_import_succeeded = 'package.import.succeeded'
+    package_import_failed = 'package.import.failed'
+    package_deleted = 'package.deleted'
+    dispatch_zip_ready = 'dispatch.zip.ready'
+    dispatch_registration_limit_reached = 'dispatch.registration_limit_reached'
+    session_launched = 'session.launched'
+    session_completed = 'session.completed'
+    session_passed = 'session.passed'
+    session_failed = 'session.failed'
+    session_terminated = 'session.terminated'
+    webhook_endpoint_disabled = 'webhook.endpoint.disabled'
+
+
+class WebhookCreate(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    description: str = Field('', max_length=500)
+    enabled: bool = True
+    events: list[Event] = Field(
+        ...,
+        description='Event types to receive: package.import.succeeded, package.import.failed, package.deleted, dispatch.zip.ready, dispatch.registration_limit_reached, session.launched, session.completed, session.passed, session.failed, session.terminated, webhook.endpoint.disabled',
+        examples=[['package.import.succeeded', 'session.completed']],
+        max_length=50,
+        min_length=1,
+    )
+    url: str = Field(
+        ...,
+        description='http(s) URL receiving POSTs',
+        examples=['https://partner.example/hooks'],
+        max_length=2000,
+        min_length=1,
+    )
+
+
+class WebhookCreated(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    created_at: str
+    description: str
+    disabled_reason: str | None = Field(
+        None, description='Why it was disabled automatically'
+    )
+    enabled: bool
+    events: list[str]
+    failing_since: str | None = Field(
+        None, description='Start of the current run of failures'
+    )
+    id: str
+    previous_secret_expires_at: str | None = Field(
+        None, description='Until when the previous secret also signs (after a rotation)'
+    )
+    secret: str = Field(..., description='`whsec_` + base64 signing secret; shown once')
+    tenant_id: str
+    updated_at: str
+    url: str
+
+
+class WebhookList(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    pagination: Pagination
+    webhooks: list[Webhook]
+
+
+class WebhookUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    description: str | None = Field(None, max_length=500)
+    enabled: bool | None = None
+    events: list[Event] | None = Field(
+        None,
+        description='Event types to receive: package.import.succeeded, package.import.failed, package.deleted, dispatch.zip.ready, dispatch.registration_limit_reached, session.launched, session.completed, session.passed, session.failed, session.terminated, webhook.endpoint.disabled',
+        examples=[['package.import.succeeded', 'session.completed']],
+        max_length=50,
+        min_length=1,
+    )
+    url: str | None = Field(
+        None,
+        description='http(s) URL receiving POSTs',
+        examples=['https://partner.example/hooks'],
+        max_length=2000,
+        min_length=1,
+    )
 
 
 class XapiActivity(BaseModel):
@@ -642,6 +798,32 @@ class ApiKeyList(BaseModel):
         extra='allow',
     )
     api_keys: list[ApiKey]
+    pagination: Pagination
+
+
+class Delivery(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    attempts: int
+    created_at: str
+    delivered_at: str | None = None
+    duration_ms: int | None = None
+    error: str | None = None
+    event_id: str
+    event_type: str
+    id: str
+    next_attempt_at: str | None = None
+    response_status: int | None = None
+    status: str = Field(..., description='pending, succeeded or failed')
+    tries: list[Try] = Field(..., description='Each try, oldest first')
+
+
+class DeliveryList(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    deliveries: list[Delivery]
     pagination: Pagination
 
 

@@ -1,0 +1,1 @@
+"""`/api/v1/webhooks`: tenant endpoints for signed event deliveries."""
