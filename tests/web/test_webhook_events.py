@@ -10,8 +10,10 @@ from sqlalchemy import select
 
 from config.settings import Settings
 from models.webhooks import EVENT_TYPES, WebhookEvent
+from tests.fixtures.corpus import CORPUS
 from tests.fixtures.platform import TenantKey
 from tests.fixtures.player import GOLF_12, cmi12, content_client
+from tests.fixtures.tincan import launch_tincan, send
 from tests.fixtures.webhook_receiver import Receiver, start_receiver, stop_receiver
 from workers.context import worker_context
 
@@ -98,3 +100,15 @@ def test_no_endpoint_no_event_and_another_tenants_endpoint_never_counts(app, cli
     client.post("/api/v1/webhooks", json={"url": receiver.url, "events": list(EVENT_TYPES)}, headers=other.headers)
     player.package(quiet, GOLF_12)
     assert events(app, quiet) == [] and events(app, other) == []
+
+
+def test_a_tincan_session_reports_launch_completion_and_termination(app, tenant, subscribed, player):
+    package_id = player.package(tenant, CORPUS / "tincan" / "rustici_GolfExample_TCAPI.zip")
+    opened = player.open(tenant, package_id, "learner-1")
+    launch = launch_tincan(player, opened["launch_url"])
+    assert types(app, tenant)[-1] == "session.launched"
+    send(player, launch, launch.statement("passed", result={"success": True, "completion": True}))
+    send(player, launch, launch.statement("terminated", result={"duration": "PT1M"}))
+    later = [e for e in events(app, tenant) if e["type"] != "package.import.succeeded"][1:]
+    assert sorted(e["type"] for e in later) == ["session.completed", "session.passed", "session.terminated"]
+    assert {e["data"]["id"] for e in later} == {opened["session"]["id"]}

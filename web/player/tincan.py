@@ -48,6 +48,7 @@ from web.player.package_info import PackageInfo
 from web.player.status import COMPLETED, FAILED, INCOMPLETE, NOT_ATTEMPTED, PASSED, UNKNOWN, ScoStatus
 from web.player.timefmt import format_duration, parse_duration
 from web.services import settings
+from web.webhooks import events as webhook_events
 
 STANDARD = "tincan"
 PURPOSE, PREVIEW_PURPOSE = "tincan", "tincan-preview"
@@ -175,12 +176,17 @@ def derive(documents: list[dict[str, Any]]) -> tuple[ScoStatus, float]:
     return ScoStatus(completion, success, score), max(terminated, longest)
 
 
+def _verb(statement: Any) -> str | None:
+    verb = statement.get("verb") if isinstance(statement, dict) else None
+    return verb.get("id") if isinstance(verb, dict) else None
+
+
 def _may_change_progress(statement: Any, activity_id: str | None) -> bool:
     """About the launch activity, or voiding a statement (that may have been about it)."""
     if not isinstance(statement, dict):
         return False
     obj = statement.get("object") if isinstance(statement.get("object"), dict) else {}
-    verb = (statement.get("verb") or {}).get("id") if isinstance(statement.get("verb"), dict) else None
+    verb = _verb(statement)
     about_launch = obj.get("objectType", "Activity") == "Activity" and obj.get("id") == activity_id
     return verb == VERBS + "voided" or about_launch
 
@@ -213,6 +219,8 @@ def on_statements(db: Session, client: LaunchClient, statements: list[dict[str, 
     progress[activity_id] = {**progress[activity_id], "seconds": seconds}
     learner.progress = progress
     learner.time_spent_seconds = max(learner.time_spent_seconds + seconds - previous, 0.0)
+    if any(_verb(statement) == TERMINATED for statement in statements):
+        webhook_events.session_terminated(db, learner)
     learner.session_time = format_duration(seconds)
     xapi_report.flush(db)
 

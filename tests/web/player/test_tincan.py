@@ -7,55 +7,17 @@ import io
 import json
 import re
 import zipfile
-from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tests.fixtures.corpus import CORPUS
+from tests.fixtures.tincan import GOLF_ID, VERBS, TinCanLaunch, launch_tincan, send
 from web.player.status import ScoStatus
 from web.player.tincan import derive
 
 GOLF = CORPUS / "tincan" / "rustici_GolfExample_TCAPI.zip"
 TETRIS = CORPUS / "tincan" / "rustici_JsTetris_TCAPI.zip"
-GOLF_ID = "http://id.tincanapi.com/activity/tincan-prototypes/golf-example"
-VERBS = "http://adlnet.gov/expapi/verbs/"
-
-
-@dataclass
-class TinCanLaunch:
-    """What the player page hands the content."""
-
-    session_id: str
-    origin: str
-    content_path: str
-    params: dict[str, str]
-
-    @property
-    def actor(self) -> dict:
-        return json.loads(self.params["actor"])
-
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": self.params["auth"], "X-Experience-API-Version": "1.0.3"}
-
-    def statement(self, verb: str, activity: str = GOLF_ID, **extra) -> dict:
-        body = {"actor": self.actor, "verb": {"id": VERBS + verb, "display": {"en-US": verb}},
-                "object": {"id": activity}, "context": {"registration": self.params["registration"]}}  # fmt: skip
-        body.update(extra)
-        return body
-
-
-def launch_tincan(player, launch_url: str) -> TinCanLaunch:
-    parts = urlsplit(launch_url)
-    origin = f"{parts.scheme}://{parts.netloc}"
-    opened = player.client.get(launch_url)
-    assert opened.status_code == 303
-    page = player.client.get(origin + opened.headers["Location"])
-    assert page.status_code == 200, page.data
-    src = html.unescape(re.search(r'<iframe id="sco-frame"[^>]* src="([^"]+)"', page.get_data(as_text=True)).group(1))
-    url = urlsplit(src)
-    params = {key: values[0] for key, values in parse_qs(url.query).items()}
-    return TinCanLaunch(opened.headers["Location"].split("/")[-1], origin, url.path, params)
 
 
 @pytest.fixture
@@ -65,13 +27,6 @@ def golf(player, tenant):
         return opened, launch_tincan(player, opened["launch_url"])
 
     return start
-
-
-def send(player, launch: TinCanLaunch, body, status: int = 200):
-    response = player.client.post(launch.origin + "/xapi/statements", data=json.dumps(body),
-                                  content_type="application/json", headers=launch.headers())  # fmt: skip
-    assert response.status_code == status, response.data
-    return response
 
 
 class TestImport:
