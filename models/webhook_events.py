@@ -96,7 +96,11 @@ def wake_after_commit(db: Session) -> None:
 
 
 def attach(engine: Engine, wake: Callable[[], None]) -> None:
-    """After a commit on `engine` that recorded events, call `wake` (it must not raise to matter)."""
+    """After a commit on `engine` that recorded events, call `wake` (it must not raise to matter).
+
+    `wake` must not refer to the engine: the engine is a weak key, so that a dropped engine's
+    connections close (every test app makes one).
+    """
     _senders[engine] = wake
 
 

@@ -46,7 +46,9 @@ def init_app(app: Flask, settings: Settings) -> Services:
     )
     app.extensions["allure"] = services
     # Events a request records wake the webhook workers once its transaction commits (else the relay sends them).
-    attach(engine, lambda: wake(services.redis))
+    # The callback holds Redis only: holding `services` would keep the engine (a weak key) and its pool alive.
+    redis = services.redis
+    attach(engine, lambda: wake(redis))
     app.teardown_appcontext(_close_session)
     return services
 

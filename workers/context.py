@@ -36,5 +36,6 @@ def worker_context() -> WorkerContext:
         redis=redis_connection(settings.redis_connection_url),
     )
     # Events a job records (an import's end, a ZIP ready) wake the webhook workers once committed.
-    attach(context.engine, lambda: wake(context.redis))
+    redis = context.redis  # not `context`: that would keep the engine (a weak key) and its pool alive
+    attach(context.engine, lambda: wake(redis))
     return context
