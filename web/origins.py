@@ -6,7 +6,8 @@ content origin (`AC_CONTENT_ORIGIN_TEMPLATE`, e.g. `https://t-{tenant}.content.e
 where an operator's or a partner's credentials live:
 
 - On a content origin only the player (`/player/...`) and package content (`/content/...`)
-  answer, and only for that origin's tenant; anything else is `421 MISDIRECTED_REQUEST`.
+  answer, and only for that origin's tenant, plus the LRS (`/xapi/...`) for that tenant's
+  launch credentials; anything else is `421 MISDIRECTED_REQUEST`.
 - On any other Host (the API origin) the player and content are refused the same way,
   except a launch link or a dispatch player URL made before content origins existed: those
   redirect (307) to their tenant's content origin, so links and dispatch ZIPs already handed
@@ -30,6 +31,9 @@ from web.services import settings
 PLACEHOLDER = "{tenant}"
 _MARKER = "tenantplaceholder0"
 CONTENT_AREAS = frozenset({"player", "content"})
+# Answered on both kinds of origin: the LRS, which on a content origin takes only that tenant's
+# launch credentials (`web.lrs.launch_credentials`), so launched xAPI content reaches it same-origin.
+SHARED_AREAS = frozenset({"xapi"})
 _LABEL = r"(?P<tenant>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)"
 Mover = Callable[[str], "str | Response"]
 _MOVERS: dict[str, Mover] = {}
@@ -108,7 +112,7 @@ def route_by_host() -> Response | None:
     tenant = origins().tenant_of(request.host)
     g.content_tenant = tenant
     in_content_area = _area() in CONTENT_AREAS
-    if tenant is not None and not in_content_area:
+    if tenant is not None and not in_content_area and _area() not in SHARED_AREAS:
         raise ApiError(421, "MISDIRECTED_REQUEST", "This origin serves course content only: use the API origin.")
     if tenant is None and in_content_area:
         moved = _moved_link()

@@ -54,9 +54,10 @@ class TestTemplate:
 
 
 class TestContentOriginRefusesTheApi:
-    @pytest.mark.parametrize("path", ["/api/v1/packages", "/api/health", "/api/docs/openapi.json", "/xapi/about",
+    # (`/xapi` answers there, for launch credentials only: tests/web/lrs/test_launch_credentials.py)
+    @pytest.mark.parametrize("path", ["/api/v1/packages", "/api/health", "/api/docs/openapi.json",
                                       "/admin/rq/", "/", "/nowhere"])  # fmt: skip
-    def test_api_docs_lrs_and_dashboard_answer_421_on_a_content_origin(self, client, make_tenant, path):
+    def test_api_docs_and_dashboard_answer_421_on_a_content_origin(self, client, make_tenant, path):
         operator = make_tenant(operator=True)
         response = client.get(content_origin(client.application, operator.tenant_id) + path, headers=operator.headers)
         assert response.status_code == 421

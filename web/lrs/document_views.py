@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from models.xapi import XapiActivity, XapiStatement
 from web.errors import ApiError
+from web.lrs import launch_credentials
 from web.lrs import params as p
 from web.lrs.credentials import LrsClient
 from web.lrs.document_store import (
@@ -44,6 +45,8 @@ def _key(lrs: LrsRequest, client: LrsClient, resource: Resource) -> DocumentKey:
     activity = p.required_iri(lrs.args, "activityId") if "activityId" in names else ""
     agent = p.agent_param(lrs.args, "agent") if "agent" in names else ""
     registration = p.optional_uuid(lrs.args, "registration") or ""
+    launch_credentials.check_document(client, resource, activity, agent or "", registration,
+                                      writing=lrs.method not in ("GET", "HEAD"))
     return DocumentKey(client.tenant_id, resource, activity, agent or "", registration,
                        lrs.args.get(names[-1], ""))
 
@@ -119,6 +122,7 @@ def agents_view(lrs: LrsRequest, client: LrsClient) -> Response:
         key = p.agent_param(lrs.args, "agent")
     except p.ParamError as err:
         raise bad_request(str(err), "INVALID_PARAMETER") from None
+    launch_credentials.check_agent(client, key)
     agent = p.agent_object(lrs.args)
     names = [agent["name"]] if isinstance(agent.get("name"), str) else []
     names += [name for name in _known_names(client.tenant_id, key) if name not in names]

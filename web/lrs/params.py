@@ -55,6 +55,8 @@ class StatementParams:
     attachments: bool = False
     ascending: bool = False
     cursor: tuple[datetime, int] | None = None
+    # (actor key, registration) every result must have: set for launch credentials, not by the query.
+    scope: tuple[str, str] | None = None
 
 
 def check_known(args: Mapping[str, str], allowed: frozenset[str] | set[str]) -> None:

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, g, request
 
 from models.tenants import Tenant
 from web.errors import ApiError
-from web.lrs import credentials
+from web.lrs import credentials, launch_credentials
 from web.lrs.credentials import LrsClient
 from web.lrs.datatypes import format_timestamp
 from web.lrs.document_views import about_view, activity_view, agents_view, document_view
@@ -25,6 +25,7 @@ from web.lrs.documents import Resource
 from web.lrs.request import LrsRequest, build_request, check_version, response_version
 from web.lrs.statement_views import get_statements, post_statements, put_statement
 from web.lrs.store import now_ms
+from web.origins import content_tenant
 from web.services import db, services, settings
 
 blp = Blueprint("lrs", __name__, url_prefix="/xapi", cli_group="lrs-credentials")
@@ -38,12 +39,25 @@ def _authenticate() -> None:
         return
     lrs = build_request()
     g.lrs = lrs
-    client = credentials.authenticate(db(), lrs.headers.get("Authorization"))
+    client = _client(lrs.headers.get("Authorization"))
     if client is None:
         raise ApiError(401, "UNAUTHORIZED", "Valid LRS credentials are required (HTTP Basic)",
                        headers={"WWW-Authenticate": REALM})
     g.lrs_client = client
     check_version(lrs)
+
+
+def _client(header: str | None) -> LrsClient | None:
+    """The caller: a launch credential, or (on the API origin only) a tenant's LRS credential.
+
+    On a content origin only launch credentials of that origin's tenant are taken: content
+    reaches its launch's LRS scope there, same-origin, and nothing else.
+    """
+    if launch_credentials.is_launch_header(header):
+        client = launch_credentials.authenticate(db(), header)
+        tenant = content_tenant()
+        return client if client is not None and tenant in (None, client.tenant_id.lower()) else None
+    return credentials.authenticate(db(), header) if content_tenant() is None else None
 
 
 @blp.after_request

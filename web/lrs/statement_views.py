@@ -14,7 +14,7 @@ from flask import Response, url_for
 
 from web import safe_json
 from web.errors import ApiError
-from web.lrs import multipart
+from web.lrs import launch_credentials, multipart
 from web.lrs.credentials import LrsClient, authority_for
 from web.lrs.datatypes import is_uuid
 from web.lrs.formats import format_statement, parse_accept_language
@@ -71,6 +71,7 @@ def _store(lrs: LrsRequest, client: LrsClient, statements: list[Any], parts: dic
            single: bool) -> list[str]:
     """Validate, store and commit; schedule the rollup."""
     session = db()
+    launch_credentials.check_statements(session, client, statements, lrs.version or "2.0.0")
     try:
         result = submit_statements(session, client.tenant_id, statements,
                                    authority=authority_for(client.key, settings().public_base_url),
@@ -132,7 +133,9 @@ def get_statements(lrs: LrsRequest, client: LrsClient) -> Response:
     except ParamError as err:
         raise bad_request(str(err), "INVALID_PARAMETER") from None
     languages = parse_accept_language(lrs.headers.get("Accept-Language"))
+    params.scope = launch_credentials.read_scope(client)
     if params.statement_id:
+        launch_credentials.check_statement_read(db(), client, params.statement_id)
         row = get_statement(db(), client.tenant_id, params.statement_id, params.voided)
         if row is None:
             raise ApiError(404, "NOT_FOUND", "Statement not found")

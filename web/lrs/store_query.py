@@ -86,6 +86,8 @@ def statements_query(tenant_id: str, params: StatementParams) -> Select[Any]:
         targets = select(target.statement_id).where(target.tenant_id == tenant_id,
                                                     *_matches(target, tenant_id, params))
         query = query.where(or_(and_(*own), XapiStatement.ref_id.in_(targets)))
+    if params.scope:
+        query = query.where(XapiStatement.actor_key == params.scope[0], XapiStatement.registration == params.scope[1])
     if params.since:
         query = query.where(XapiStatement.stored > params.since)
     if params.until:
