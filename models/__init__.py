@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from models import dispatches, jobs, packages, sessions, tenants, xapi, xapi_launch, xapi_rollups  # noqa: F401  (register tables on Base.metadata)
+from models import cmi5, dispatches, jobs, packages, sessions, tenants, xapi, xapi_launch, xapi_rollups  # noqa: F401  (register tables on Base.metadata)
 from models.base import Base
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

@@ -10,6 +10,7 @@ MODULES: tuple[str, ...] = (
     "web.sessions.resources",
     "web.dispatches.resources",
     "web.xapi.resources",
+    "web.cmi5.api",
 )
 
 # Plain Flask blueprints (HTML pages, runtime endpoints): not part of the OpenAPI document.
@@ -19,4 +20,5 @@ PLAIN_MODULES: tuple[str, ...] = (
     "web.player.content",
     "web.dispatches.launch",
     "web.lrs.resources",
+    "web.cmi5.views",
 )

@@ -16,6 +16,7 @@ import click
 from flask import Blueprint, Response, g, request
 
 from models.tenants import Tenant
+from web.cmi5 import guard as cmi5_guard
 from web.errors import ApiError
 from web.lrs import credentials, launch_credentials
 from web.lrs.credentials import LrsClient
@@ -45,6 +46,7 @@ def _authenticate() -> None:
                        headers={"WWW-Authenticate": REALM})
     g.lrs_client = client
     check_version(lrs)
+    cmi5_guard.before(lrs, client, request.endpoint)
 
 
 def _client(header: str | None) -> LrsClient | None:
@@ -62,6 +64,7 @@ def _client(header: str | None) -> LrsClient | None:
 
 @blp.after_request
 def _xapi_headers(response: Response) -> Response:
+    response = cmi5_guard.after(response)
     lrs: LrsRequest | None = g.get("lrs")
     default = settings().xapi_default_version
     response.headers["X-Experience-API-Version"] = response_version(lrs.version if lrs else None, default)

@@ -18,6 +18,8 @@ from models.packages import Package, PackageVersion, get_version
 from web.player import activity_tree
 
 EDITIONS = {"scorm12": "1.2", "scorm2004": "2004"}
+# Standards whose published files the content route serves (cmi5 AUs are content without a SCORM runtime).
+SERVED = (*EDITIONS, "cmi5")
 _CACHE_SIZE = 256
 
 
@@ -59,7 +61,7 @@ _lock = threading.Lock()
 
 
 def load(session: Session, package_id: str, version: int) -> PackageInfo | None:
-    """The cached facts of a ready package version (None when the version is missing or not SCORM)."""
+    """The cached facts of a ready package version (None when the version is missing or not served here)."""
     key = (package_id, version)
     with _lock:
         found = _cache.get(key)
@@ -70,7 +72,7 @@ def load(session: Session, package_id: str, version: int) -> PackageInfo | None:
     if package is None:
         return None
     row = get_version(session, package.id, version)
-    if row is None or not row.manifest or row.standard not in EDITIONS:
+    if row is None or not row.manifest or row.standard not in SERVED:
         return None
     info = build(package, row)
     with _lock:
