@@ -56,6 +56,8 @@ class Cmi5AuSession(TimestampMixin, Base):
     state: Mapped[str] = mapped_column(String(16), default=LAUNCHED, nullable=False)
     fetch_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     fetch_used: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # The AU read cmi5LearnerPreferences, as it must before `initialized` (cmi5 11.0.0.0-3).
+    preferences_read: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     credential_key: Mapped[str | None] = mapped_column(String(80), index=True)
     # cmi5 verbs this session sent (completed, passed, failed...): some may come once per session.
     verbs: Mapped[list[str]] = mapped_column(JSONType, default=list, nullable=False)

@@ -54,6 +54,8 @@ def before(lrs: LrsRequest, client: LrsClient, endpoint: str | None) -> None:
         raise _forbidden("LMS.LaunchData is written by the LMS only.", "10.2.1.0-5")
     elif endpoint == "lrs.agent_profile" and lrs.method in ("PUT", "POST", "DELETE"):
         _check_profile(lrs, client)
+    elif endpoint == "lrs.agent_profile" and lrs.args.get("profileId") == v.LEARNER_PREFERENCES:
+        g.cmi5_preferences_read = not au_session.preferences_read
 
 
 def _statements(lrs: LrsRequest) -> list[Any]:
@@ -77,6 +79,7 @@ def _facts(au_session: Cmi5AuSession, client: LrsClient) -> rules.SessionFacts:
         actor_key=getattr(client, "actor_key", ""), registration=registration.id if registration else "",
         session_id=au_session.id, activity_id=au_session.activity_id, launch_mode=au_session.launch_mode,
         mastery_score=au.get("mastery_score"), initialized=au_session.state == INITIALIZED,
+        preferences_read=au_session.preferences_read,
         session_verbs=tuple(au_session.verbs or ()), completed=bool(facts.get("completed")),
         passed=bool(facts.get("passed")),
     )  # fmt: skip
@@ -120,6 +123,8 @@ def _check_profile(lrs: LrsRequest, client: LrsClient) -> None:
 
 def after(response: Response) -> Response:
     """Once an AU's statements are stored: move the session on and let the LMS derive what follows."""
+    if g.pop("cmi5_preferences_read", False) and response.status_code in (200, 304, 404):
+        _preferences_read()
     statements = g.pop("cmi5_statements", None)
     if not statements or response.status_code not in (200, 204):
         return response
@@ -137,6 +142,13 @@ def after(response: Response) -> Response:
     session.commit()
     request_rollup(session, services().redis, registration.tenant_id)
     return response
+
+
+def _preferences_read() -> None:
+    au_session = db().get(Cmi5AuSession, g.get("cmi5_session_id"), with_for_update=True)
+    if au_session is not None:
+        au_session.preferences_read = True
+        db().commit()
 
 
 def _note(au_session: Cmi5AuSession, registration: Cmi5Registration, course: lms.Course,

@@ -66,7 +66,8 @@ def launch_au(db: Session, learner: LearnerSession, course: lms.Course, au_index
     au_session = Cmi5AuSession(id=str(uuid.uuid4()), tenant_id=learner.tenant_id, registration_id=registration.id,
                                au_index=au_index, au_id=au["id"], activity_id=activity,
                                launch_mode=v.MODES.get(mode, "Normal"), state=LAUNCHED, fetch_hash=fetch_hash(token),
-                               fetch_used=False, verbs=[], launched_at=utcnow(), last_active_at=utcnow())  # fmt: skip
+                               fetch_used=False, preferences_read=False, verbs=[], launched_at=utcnow(),
+                               last_active_at=utcnow())  # fmt: skip
     db.add(au_session)
     url = _launch_url(au, content_base, {
         "endpoint": endpoint, "fetch": fetch_base + token,

@@ -26,6 +26,7 @@ class SessionFacts:
     launch_mode: str
     mastery_score: float | None
     initialized: bool
+    preferences_read: bool = True
     session_verbs: tuple[str, ...] = ()
     completed: bool = False  # in the registration (any session)
     passed: bool = False
@@ -89,6 +90,8 @@ def _order(statement: dict[str, Any], facts: SessionFacts) -> Violation | None:
     if verb == v.INITIALIZED:
         if facts.initialized:
             return Violation("9.3.2.0-3", "initialized is sent once per session.")
+        if not facts.preferences_read:
+            return Violation("11.0.0.0-3", "The AU reads cmi5LearnerPreferences before initialized.")
         return None
     if not facts.initialized:
         return Violation("9.3.0.0-4", "The first statement of a session is initialized.")

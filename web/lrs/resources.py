@@ -32,6 +32,9 @@ from web.services import db, services, settings
 blp = Blueprint("lrs", __name__, url_prefix="/xapi", cli_group="lrs-credentials")
 ALL_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
 REALM = 'Basic realm="Allure Connect LRS", charset="UTF-8"'
+# On a content origin the caller is launched content: a Basic challenge would make the browser
+# hold the request for a login dialog (headless browsers hang); a launch scheme asks for nothing.
+CONTENT_REALM = 'Launch realm="Allure Connect LRS"'
 
 
 @blp.before_request
@@ -43,7 +46,7 @@ def _authenticate() -> None:
     client = _client(lrs.headers.get("Authorization"))
     if client is None:
         raise ApiError(401, "UNAUTHORIZED", "Valid LRS credentials are required (HTTP Basic)",
-                       headers={"WWW-Authenticate": REALM})
+                       headers={"WWW-Authenticate": CONTENT_REALM if content_tenant() else REALM})
     g.lrs_client = client
     check_version(lrs)
     cmi5_guard.before(lrs, client, request.endpoint)
@@ -65,6 +68,9 @@ def _client(header: str | None) -> LrsClient | None:
 @blp.after_request
 def _xapi_headers(response: Response) -> Response:
     response = cmi5_guard.after(response)
+    if isinstance(g.get("lrs_client"), launch_credentials.LaunchClient):
+        # Launched content reads its documents again in each session: a browser cache must not answer.
+        response.headers.setdefault("Cache-Control", "no-store")
     lrs: LrsRequest | None = g.get("lrs")
     default = settings().xapi_default_version
     response.headers["X-Experience-API-Version"] = response_version(lrs.version if lrs else None, default)

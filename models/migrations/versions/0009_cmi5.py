@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("fetch_hash", sa.String(64), nullable=False, unique=True),
         sa.Column("fetch_used", sa.Boolean, nullable=False),
+        sa.Column("preferences_read", sa.Boolean, nullable=False),
         sa.Column("credential_key", sa.String(80)),
         sa.Column("verbs", _JSON, nullable=False),
         sa.Column("launched_at", models.base.UTCDateTime(timezone=True), nullable=False),

@@ -87,9 +87,6 @@ const waitForJob = async (jobId) => {
             return job;
         }
         if (job.status === "failed") {
-            if (process.env.ALLURE_DEBUG) {
-                console.log(jobId, job.error.code, job.error.message);
-            }
             throw new InvalidPackageError(`Import refused (${job.error.code}): ${job.error.message}`);
         }
         await new Promise((resolve) => setTimeout(resolve, JOB_POLL_MS));
@@ -152,10 +149,6 @@ module.exports = {
 
         if (status >= 400 && status < 500) {
             const error = (body && body.error) || {};
-
-            if (process.env.ALLURE_DEBUG) {
-                console.log(filename, status, error.code, error.message);
-            }
 
             throw new InvalidPackageError(`Upload refused (${error.code}): ${error.message}`);
         }
