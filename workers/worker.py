@@ -11,6 +11,7 @@ from typing import Any
 from rq import Queue, SimpleWorker, Worker
 from rq.job import Job as RQJob
 
+from workers.cmi5 import abandon_idle_sessions
 from workers.context import worker_context
 from workers.fair_ingest import job_ended, release_all
 from workers.ingest import sweep_failed_imports
@@ -55,6 +56,7 @@ class _Turns:
             ("recover lost imports", lambda: recover_imports(services.engine, self.connection)),
             ("hand on missed import turns", lambda: release_all(services.engine, self.connection, services.settings)),
             ("sweep failed imports", lambda: sweep_failed_imports(services)),
+            ("abandon idle cmi5 sessions", lambda: abandon_idle_sessions(services)),
         ):
             try:
                 task()

@@ -93,7 +93,7 @@ def _check_statements(lrs: LrsRequest, au_session: Cmi5AuSession, client: LrsCli
         problem = rules.check(statement, facts, agent_key)
         if problem is not None:
             raise _forbidden(f"cmi5 {problem.requirement}: {problem.message}", problem.requirement)
-        verb = statement["verb"]["id"]
+        verb = statement["verb"]["id"] if rules.is_defined(statement) else ""
         verbs.append(verb)
         # A batch is judged in order: what one statement starts, the next sees.
         facts = rules.SessionFacts(**{**facts.__dict__, "initialized": facts.initialized or verb == v.INITIALIZED,
@@ -153,6 +153,8 @@ def _preferences_read() -> None:
 
 def _note(au_session: Cmi5AuSession, registration: Cmi5Registration, course: lms.Course,
           statement: dict[str, Any]) -> None:  # fmt: skip
+    if not rules.is_defined(statement):
+        return  # an allowed statement: stored, nothing for the LMS to derive
     verb = statement["verb"]["id"]
     au_session.verbs = [*(au_session.verbs or []), verb] if verb in v.AU_VERBS else au_session.verbs
     if verb == v.INITIALIZED:

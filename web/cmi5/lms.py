@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -278,3 +278,20 @@ def _course_fields(learner: LearnerSession, registration: Cmi5Registration, cour
     elif scores:
         scaled = [s["scaled"] for s in scores if "scaled" in s]
         learner.score = {"scaled": round(sum(scaled) / len(scaled), 7)} if scaled else {}
+
+
+def abandon_idle(db: Session, base_url: str, idle: timedelta, batch: int = 100) -> int:
+    """Abandon AU sessions silent for `idle` (the timeout of cmi5 9.3.6); returns how many (the caller commits)."""
+    cutoff = utcnow() - idle
+    stale = db.scalars(select(Cmi5AuSession).where(Cmi5AuSession.state.in_((LAUNCHED, INITIALIZED)),
+                                                    Cmi5AuSession.last_active_at < cutoff)
+                       .limit(batch).with_for_update(skip_locked=True)).all()  # fmt: skip
+    for au_session in stale:
+        registration = db.get(Cmi5Registration, au_session.registration_id)
+        learner = db.get(LearnerSession, registration.learner_session_id) if registration else None
+        course = load_course(db, learner, base_url) if learner else None
+        if registration is None or course is None:
+            au_session.state = ABANDONED
+            continue
+        abandon(db, au_session, registration, course)
+    return len(stale)

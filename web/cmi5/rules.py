@@ -47,6 +47,12 @@ def _categories(statement: dict[str, Any]) -> set[str]:
     return {item.get("id") for item in found if isinstance(item, dict)}
 
 
+def is_defined(statement: dict[str, Any]) -> bool:
+    """A cmi5 defined statement: a cmi5 verb with the cmi5 category (others are cmi5 allowed statements)."""
+    verb = statement.get("verb") if isinstance(statement.get("verb"), dict) else {}
+    return verb.get("id") in v.AU_VERBS and v.CATEGORY_CMI5 in _categories(statement)
+
+
 def check(statement: Any, facts: SessionFacts, agent_key_of: Any) -> Violation | None:
     """The first cmi5 rule the statement breaks, or None."""
     if not isinstance(statement, dict):
@@ -87,7 +93,7 @@ def _envelope(statement: dict[str, Any], facts: SessionFacts, agent_key_of: Any)
 
 def _order(statement: dict[str, Any], facts: SessionFacts) -> Violation | None:
     verb = statement["verb"]["id"] if isinstance(statement.get("verb"), dict) else None
-    if verb == v.INITIALIZED:
+    if verb == v.INITIALIZED and is_defined(statement):
         if facts.initialized:
             return Violation("9.3.2.0-3", "initialized is sent once per session.")
         if not facts.preferences_read:
@@ -102,7 +108,7 @@ def _order(statement: dict[str, Any], facts: SessionFacts) -> Violation | None:
 
 def _defined(statement: dict[str, Any], facts: SessionFacts) -> Violation | None:
     verb = statement["verb"]["id"]
-    if verb not in v.AU_VERBS:
+    if not is_defined(statement):
         return None
     if (statement.get("object") or {}).get("id") != facts.activity_id:
         return Violation("8.1.5.0-6", "cmi5 defined statements are about the launched activityId.")

@@ -63,9 +63,11 @@ def fetch(token: str) -> Response:
     if au_session.fetch_used or au_session.state in (TERMINATED, ABANDONED):
         return _fetch_answer({"error-code": "1", "error-text": "The authorization token has already been returned."})
     registration = session.get(Cmi5Registration, au_session.registration_id)
+    # No activity prefix: cmi5 allowed statements may be about any activity (a video, a question);
+    # cmi5 defined ones are held to the AU's activityId by the cmi5 rules (web.cmi5.rules).
     credential = launch_credentials.issue(session, au_session.tenant_id, actor=registration.actor,
-                                          registration=registration.id, activity_prefix=au_session.activity_id,
-                                          session_id=au_session.id, purpose="cmi5")  # fmt: skip
+                                          registration=registration.id, session_id=au_session.id,
+                                          purpose="cmi5")  # fmt: skip
     au_session.fetch_used = True
     au_session.credential_key = credential.id
     session.commit()
