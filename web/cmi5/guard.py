@@ -86,6 +86,15 @@ def _facts(au_session: Cmi5AuSession, client: LrsClient) -> rules.SessionFacts:
 
 
 def _check_statements(lrs: LrsRequest, au_session: Cmi5AuSession, client: LrsClient) -> None:
+    """Judge the statements, then move the session on in the transaction that stores them.
+
+    The registration and the AU session stay locked until the LRS commits the statements (or
+    rolls everything back when it refuses them), so two requests of one AU are judged in turn.
+    """
+    registration = db().get(Cmi5Registration, au_session.registration_id, with_for_update=True)
+    db().refresh(au_session, with_for_update=True)
+    if au_session.state in (TERMINATED, ABANDONED):
+        raise ApiError(401, "UNAUTHORIZED", "This cmi5 session has ended; its credential no longer works.")
     facts = _facts(au_session, client)
     statements = _statements(lrs)
     verbs = list(facts.session_verbs)
@@ -100,6 +109,9 @@ def _check_statements(lrs: LrsRequest, au_session: Cmi5AuSession, client: LrsCli
                                       "session_verbs": tuple(verbs),
                                       "completed": facts.completed or verb == v.COMPLETED,
                                       "passed": facts.passed or verb == v.PASSED})  # fmt: skip
+    course = _course(registration)
+    for statement in statements:
+        _keep(au_session, registration, course, statement)
     g.cmi5_statements = statements
 
 
@@ -122,26 +134,30 @@ def _check_profile(lrs: LrsRequest, client: LrsClient) -> None:
 
 
 def after(response: Response) -> Response:
-    """Once an AU's statements are stored: move the session on and let the LMS derive what follows."""
+    """Once an AU's statements are stored: the LMS writes what follows (satisfied) and derives progress."""
     if g.pop("cmi5_preferences_read", False) and response.status_code in (200, 304, 404):
         _preferences_read()
     statements = g.pop("cmi5_statements", None)
     if not statements or response.status_code not in (200, 204):
         return response
     session = db()
-    au_session = session.get(Cmi5AuSession, g.get("cmi5_session_id"), with_for_update=True)
+    au_session = session.get(Cmi5AuSession, g.get("cmi5_session_id"))
     registration = session.get(Cmi5Registration, au_session.registration_id, with_for_update=True) if au_session \
         else None  # fmt: skip
-    learner = session.get(LearnerSession, registration.learner_session_id) if registration else None
-    course = lms.load_course(session, learner, settings().public_base_url) if learner else None
+    course = _course(registration) if registration else None
     if au_session is None or registration is None or course is None:
         return response
     for statement in statements:
-        _note(au_session, registration, course, statement)
-    au_session.last_active_at = utcnow()
+        if rules.is_defined(statement):
+            lms.derive(session, au_session, registration, course, statement)
     session.commit()
     request_rollup(session, services().redis, registration.tenant_id)
     return response
+
+
+def _course(registration: Cmi5Registration) -> lms.Course | None:
+    learner = db().get(LearnerSession, registration.learner_session_id)
+    return lms.load_course(db(), learner, settings().public_base_url) if learner else None
 
 
 def _preferences_read() -> None:
@@ -151,16 +167,18 @@ def _preferences_read() -> None:
         db().commit()
 
 
-def _note(au_session: Cmi5AuSession, registration: Cmi5Registration, course: lms.Course,
+def _keep(au_session: Cmi5AuSession, registration: Cmi5Registration, course: lms.Course | None,
           statement: dict[str, Any]) -> None:  # fmt: skip
+    """The session's state and the registration's facts after one accepted statement (not yet committed)."""
+    au_session.last_active_at = utcnow()
     if not rules.is_defined(statement):
-        return  # an allowed statement: stored, nothing for the LMS to derive
+        return  # an allowed statement: stored, nothing for the LMS to keep
     verb = statement["verb"]["id"]
-    au_session.verbs = [*(au_session.verbs or []), verb] if verb in v.AU_VERBS else au_session.verbs
+    au_session.verbs = [*(au_session.verbs or []), verb]
     if verb == v.INITIALIZED:
         au_session.state = INITIALIZED
     elif verb == v.TERMINATED:
         au_session.state = TERMINATED
         launch_credentials.revoke(db(), au_session.tenant_id, session_id=au_session.id)
-    if verb in v.AU_VERBS:
-        lms.note_au_statement(db(), au_session, registration, course, statement)
+    if course is not None:
+        lms.keep_facts(registration, course.aus[au_session.au_index], statement)

@@ -188,26 +188,33 @@ class AlreadySatisfied(Exception):
     """The AU's moveOn is already met: there is nothing to waive."""
 
 
-def note_au_statement(db: Session, au_session: Cmi5AuSession, registration: Cmi5Registration, course: Course,
-                      statement: dict[str, Any]) -> None:  # fmt: skip
-    """After an AU's cmi5 statement is stored: keep its facts, write `satisfied`, update the session's progress."""
+def keep_facts(registration: Cmi5Registration, au: dict[str, Any], statement: dict[str, Any]) -> None:
+    """What a cmi5 defined statement says of its AU in the registration (completed, passed, failed, score)."""
     verb = (statement.get("verb") or {}).get("id")
-    au = course.aus[au_session.au_index]
+    if verb not in v.MOVE_ON_VERBS:
+        return
     facts = dict((registration.aus or {}).get(au["id"]) or {})
     result = statement.get("result") or {}
     if verb == v.COMPLETED:
         facts["completed"] = True
-    elif verb in (v.PASSED, v.FAILED):
+    else:
         facts["passed" if verb == v.PASSED else "failed"] = True
         if isinstance(result.get("score"), dict):
             facts["score"] = {k: result["score"][k] for k in ("scaled", "raw", "min", "max") if k in result["score"]}
     registration.aus = {**(registration.aus or {}), au["id"]: facts}
+
+
+def derive(db: Session, au_session: Cmi5AuSession, registration: Cmi5Registration, course: Course,
+           statement: dict[str, Any]) -> None:  # fmt: skip
+    """After an AU's cmi5 statement is stored: write `satisfied` where due and update the session's progress."""
+    verb = (statement.get("verb") or {}).get("id")
     if verb in v.MOVE_ON_VERBS:
         write_satisfied(db, registration, course, au_session.id)
     learner = db.get(LearnerSession, registration.learner_session_id)
     if learner is not None:
-        seconds = (parse_duration(result.get("duration") or "") or 0.0) if verb == v.TERMINATED else 0.0
-        record_progress(db, learner, registration, course, au, seconds=seconds)
+        duration = (statement.get("result") or {}).get("duration") or ""
+        seconds = (parse_duration(duration) or 0.0) if verb == v.TERMINATED else 0.0
+        record_progress(db, learner, registration, course, course.aus[au_session.au_index], seconds=seconds)
 
 
 def au_status(au: dict[str, Any], facts: dict[str, Any], launched: bool) -> ScoStatus:
