@@ -301,3 +301,27 @@ def test_another_tenant_cannot_touch_the_session(client, make_tenant, learner):
     for path, body in (("au-launch", {"au_index": 0}), ("waive", {"au_index": 0, "reason": "x"}), ("abandon", {})):
         response = client.post(f"/api/v1/sessions/{session_id}/{path}", headers=other.headers, json=body)
         assert response.status_code == 404 and response.json["error"]["code"] == "SESSION_NOT_FOUND"
+
+
+def test_a_silent_session_is_abandoned_by_the_idle_sweep(app, client, cmi5_course, learner, launch):
+    from datetime import timedelta
+
+    from web.cmi5.lms import abandon_idle
+
+    au = launch(0)
+    initialize(au)
+    services = app.extensions["allure"]
+    with services.sessions.begin() as session:
+        assert abandon_idle(session, services.settings.public_base_url, timedelta(hours=1)) == 0
+    with services.sessions.begin() as session:
+        assert abandon_idle(session, services.settings.public_base_url, timedelta(seconds=0)) == 1
+    assert verbs(statements(client, cmi5_course, learner["registration"]))[-1] == "abandoned"
+    assert au.send(au.statement("experienced")).status_code == 401
+
+
+def test_a_fetch_url_works_on_its_own_tenants_origin_only(app, make_tenant, launch):
+    au = launch(0)
+    other = content_client(app, make_tenant().tenant_id)
+    refused = other.open(urlsplit(au.params["fetch"]).path, method="POST")
+    assert refused.status_code == 200 and refused.json["error-code"] == "2"
+    assert au.fetch().json["auth-token"]
