@@ -76,9 +76,26 @@ def registration_for(db: Session, learner: LearnerSession, course: Course) -> Cm
                                     aus={}, satisfied=[])  # fmt: skip
     db.add(registration)
     db.flush()
+    _end_earlier_attempts(db, learner, registration, course)
     # cmi5 9.6.1.1-3: AUs whose moveOn is NotApplicable are satisfied from the start, and so may be their blocks.
     write_satisfied(db, registration, course, str(uuid.uuid4()))
     return registration
+
+
+def _end_earlier_attempts(db: Session, learner: LearnerSession, current: Cmi5Registration, course: Course) -> None:
+    """A new attempt's registration abandons the AU sessions its earlier attempts left open."""
+    open_sessions = db.scalars(
+        select(Cmi5AuSession).join(Cmi5Registration, Cmi5Registration.id == Cmi5AuSession.registration_id)
+        .where(Cmi5Registration.learner_session_id == learner.id, Cmi5Registration.id != current.id,
+               Cmi5AuSession.state.in_((LAUNCHED, INITIALIZED)))
+    ).all()  # fmt: skip
+    for au_session in open_sessions:
+        earlier = db.get(Cmi5Registration, au_session.registration_id)
+        if earlier is not None and au_session.au_index < len(course.aus):
+            abandon(db, au_session, earlier, course, record=False)
+        else:
+            au_session.state = ABANDONED
+            launch_credentials.revoke(db, au_session.tenant_id, session_id=au_session.id)
 
 
 def lms_statement(registration: Cmi5Registration, session_id: str, verb: str, object_id: str, *,
@@ -149,8 +166,12 @@ def _satisfied(db: Session, registration: Cmi5Registration, course: Course, sess
     store(db, registration.tenant_id, course.base_url, statement)
 
 
-def abandon(db: Session, au_session: Cmi5AuSession, registration: Cmi5Registration, course: Course) -> None:
-    """End a session that never sent `terminated`: write `abandoned` (cmi5 9.3.6) and close the session."""
+def abandon(db: Session, au_session: Cmi5AuSession, registration: Cmi5Registration, course: Course, *,
+            record: bool = True) -> None:  # fmt: skip
+    """End a session that never sent `terminated`: write `abandoned` (cmi5 9.3.6) and close the session.
+
+    With `record`, its time counts in the learner session's progress (not for an earlier attempt's).
+    """
     if au_session.state not in (LAUNCHED, INITIALIZED):
         return
     au = course.aus[au_session.au_index]
@@ -160,8 +181,8 @@ def abandon(db: Session, au_session: Cmi5AuSession, registration: Cmi5Registrati
     store(db, registration.tenant_id, course.base_url, statement)
     au_session.state = ABANDONED
     launch_credentials.revoke(db, au_session.tenant_id, session_id=au_session.id)
-    learner = db.get(LearnerSession, registration.learner_session_id)
-    if learner is not None:
+    learner = db.get(LearnerSession, registration.learner_session_id) if record else None
+    if learner is not None and learner.attempt == registration.attempt:
         record_progress(db, learner, registration, course, au, seconds=seconds)
 
 
@@ -211,7 +232,7 @@ def derive(db: Session, au_session: Cmi5AuSession, registration: Cmi5Registratio
     if verb in v.MOVE_ON_VERBS:
         write_satisfied(db, registration, course, au_session.id)
     learner = db.get(LearnerSession, registration.learner_session_id)
-    if learner is not None:
+    if learner is not None and learner.attempt == registration.attempt:
         duration = (statement.get("result") or {}).get("duration") or ""
         seconds = (parse_duration(duration) or 0.0) if verb == v.TERMINATED else 0.0
         record_progress(db, learner, registration, course, course.aus[au_session.au_index], seconds=seconds)

@@ -35,6 +35,14 @@ REALM = 'Basic realm="Allure Connect LRS", charset="UTF-8"'
 # On a content origin the caller is launched content: a Basic challenge would make the browser
 # hold the request for a login dialog (headless browsers hang); a launch scheme asks for nothing.
 CONTENT_REALM = 'Launch realm="Allure Connect LRS"'
+CONTENT_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, HEAD, PUT, POST, DELETE",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match",
+    "Access-Control-Expose-Headers": "ETag, Last-Modified, X-Experience-API-Version, "
+                                     "X-Experience-API-Consistent-Through",
+    "Access-Control-Max-Age": "600",
+}
 
 
 @blp.before_request
@@ -71,6 +79,10 @@ def _xapi_headers(response: Response) -> Response:
     if isinstance(g.get("lrs_client"), launch_credentials.LaunchClient):
         # Launched content reads its documents again in each session: a browser cache must not answer.
         response.headers.setdefault("Cache-Control", "no-store")
+    if content_tenant():
+        # Content hosted elsewhere (a cmi5 AU at an absolute URL) calls this origin's LRS: only launch
+        # credentials work here, sent explicitly (no cookies), so any origin may ask.
+        response.headers.update(CONTENT_CORS)
     lrs: LrsRequest | None = g.get("lrs")
     default = settings().xapi_default_version
     response.headers["X-Experience-API-Version"] = response_version(lrs.version if lrs else None, default)

@@ -325,3 +325,27 @@ def test_a_fetch_url_works_on_its_own_tenants_origin_only(app, make_tenant, laun
     refused = other.open(urlsplit(au.params["fetch"]).path, method="POST")
     assert refused.status_code == 200 and refused.json["error-code"] == "2"
     assert au.fetch().json["auth-token"]
+
+
+def test_the_content_origin_lrs_answers_cross_origin_aus(launch):
+    au = launch(0)
+    au.start()
+    preflight = au.client.open(au.client.origin + "/xapi/statements", method="OPTIONS", headers={
+        "Origin": "https://cdn.example.com", "Access-Control-Request-Method": "PUT",
+        "Access-Control-Request-Headers": "authorization,content-type,x-experience-api-version"})  # fmt: skip
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    read = au.read_preferences()
+    assert read.headers["Access-Control-Allow-Origin"] == "*" and read.headers["Cache-Control"] == "no-store"
+
+
+def test_a_new_attempt_has_a_new_registration_and_ends_the_old_sessions(client, tenant, cmi5_course, learner, launch):
+    au = launch(0)
+    initialize(au)
+    again = client.post("/api/v1/sessions", headers=tenant.headers, json={
+        "package_id": cmi5_course["package_id"], "user_id": "learner-1", "new_attempt": True})  # fmt: skip
+    assert again.status_code == 201 and again.json["registration"] != learner["registration"]
+    assert verbs(statements(client, cmi5_course, learner["registration"]))[-1] == "abandoned"
+    assert au.send(au.statement("experienced")).status_code == 401
+    assert again.json["session"]["completion_status"] == "not_attempted"
