@@ -26,7 +26,7 @@ from web.lrs import launch_credentials
 from web.origins import content_origin, content_tenant
 from web.player import tokens
 from web.player.tokens import Claims
-from web.services import db
+from web.services import db, settings
 
 blp = Blueprint("cmi5_player", __name__, url_prefix="/player/cmi5", template_folder="templates",
                 static_folder="static")
@@ -84,6 +84,9 @@ def cmi5_page(learner: LearnerSession, claims: Claims, key: str) -> Response:
     response = make_response(render_template("cmi5_player.html", title=package.title if package else "",
                                              config=config))  # fmt: skip
     response.headers.update({"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+    from web.player.views import frame_ancestors  # the SCORM player's framing rule, shared
+
+    response.headers["Content-Security-Policy"] = frame_ancestors(settings().player_frame_ancestors.split())
     return response
 
 
