@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from models import (  # noqa: F401  (register tables on Base.metadata)
+    cmi5,
     dispatches,
     jobs,
     packages,

@@ -14,7 +14,7 @@ _NAMED_DESCRIPTORS = (("imsmanifest.xml", "scorm"), ("cmi5.xml", "cmi5"), ("tinc
 _AICC_EXTENSIONS = (".crs", ".au", ".des", ".cst")
 _LABELS = {"scorm": "SCORM", "cmi5": "cmi5", "tincan": "TinCan (xAPI)", "aicc": "AICC"}
 # What the import job accepts; each type has its descriptor parser under pipeline/manifest/.
-IMPORTED_TYPES = ("scorm", "tincan", "aicc")
+IMPORTED_TYPES = ("scorm", "cmi5", "tincan", "aicc")
 
 
 def detect_package(

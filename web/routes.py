@@ -11,6 +11,7 @@ MODULES: tuple[str, ...] = (
     "web.dispatches.resources",
     "web.xapi.resources",
     "web.webhooks.resources",
+    "web.cmi5.api",
 )
 
 # Plain Flask blueprints (HTML pages, runtime endpoints): not part of the OpenAPI document.
@@ -21,4 +22,5 @@ PLAIN_MODULES: tuple[str, ...] = (
     "web.player.content",
     "web.dispatches.launch",
     "web.lrs.resources",
+    "web.cmi5.views",
 )

@@ -36,7 +36,9 @@ from models.package_ingest import (
 from models.packages import PackageVersion, QuotaExceeded, VersionStatus
 from models.webhook_events import record_event
 from pipeline.errors import ObjectNotFound, PipelineError, StorageError
+from pipeline.manifest import cmi5
 from pipeline.manifest.from_zip import manifest_from_zip
+from pipeline.manifest.result import ManifestResult
 from pipeline.package_type import IMPORTED_TYPES
 from pipeline.publish import PublishResult, publish, remove_prefix
 from pipeline.zip_names import MAX_KEY_BYTES
@@ -108,9 +110,13 @@ def _import(ctx: JobContext, prefix: str, progress: _Progress) -> dict[str, Any]
         progress("validate", 10)
         # Every file becomes the key prefix + its name, and S3 keys stop at 1024 bytes.
         limits = replace(zip_limits(settings), max_name_bytes=MAX_KEY_BYTES - len(prefix.encode()))
+        bare = cmi5.bare_course_structure(path, limits.max_manifest_bytes)
+        if bare is not None:  # a cmi5.xml alone, its AUs hosted elsewhere: nothing to publish
+            progress("finalize", 95)
+            return _finalize(ctx, None, bare.to_dict(), PublishResult([], 0), bare.warnings)
         report = validate_zip(path, limits, IMPORTED_TYPES)
         progress("manifest", 15)
-        manifest = manifest_from_zip(path, report, limits.max_manifest_bytes, _stem(ctx.params))
+        manifest = _manifest(path, report, limits.max_manifest_bytes, _stem(ctx.params))
         progress("publish", 20)
         published = publish(
             path,
@@ -123,6 +129,12 @@ def _import(ctx: JobContext, prefix: str, progress: _Progress) -> dict[str, Any]
         )
     progress("finalize", 95)
     return _finalize(ctx, report, manifest.to_dict(), published, manifest.warnings)
+
+
+def _manifest(path: Path, report: ZipReport, max_bytes: int, title: str | None) -> ManifestResult | cmi5.Cmi5Result:
+    if report.package_type == "cmi5":
+        return cmi5.cmi5_from_zip(path, report, max_bytes)
+    return manifest_from_zip(path, report, max_bytes, title)
 
 
 def _reserve(ctx: JobContext) -> tuple[PackageVersion, bool, list[str]]:
@@ -179,19 +191,19 @@ def _download(ctx: JobContext, path: Path) -> None:
 
 def _finalize(
     ctx: JobContext,
-    report: ZipReport,
+    report: ZipReport | None,
     manifest: dict[str, Any],
     published: PublishResult,
     manifest_warnings: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    warnings = report.warnings + manifest_warnings
+    warnings = (report.warnings if report else []) + manifest_warnings
     facts = {
         "standard": manifest["standard"],
         "edition": manifest["edition"],
         "title": manifest["title"][:500],
         "description": manifest["description"],
         "launch_path": manifest["launch_path"],
-        "manifest_name": report.descriptor,
+        "manifest_name": report.descriptor if report else None,
         "sco_count": manifest["sco_count"],
         "file_count": len(published.files),
         "file_size_bytes": published.total_bytes,

@@ -11,6 +11,7 @@ from typing import Any
 from rq import Queue, SimpleWorker, Worker
 from rq.job import Job as RQJob
 
+from workers.cmi5 import abandon_idle_sessions
 from workers.context import worker_context
 from workers.fair_ingest import job_ended, release_all
 from workers.ingest import sweep_failed_imports
@@ -58,6 +59,7 @@ class _Turns:
             ("sweep failed imports", lambda: sweep_failed_imports(services)),
             ("relay webhook deliveries", lambda: relay(services.engine, self.connection)),
             ("prune old webhook events", lambda: prune(services.engine)),
+            ("abandon idle cmi5 sessions", lambda: abandon_idle_sessions(services)),
         ):
             try:
                 task()

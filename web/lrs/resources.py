@@ -16,6 +16,7 @@ import click
 from flask import Blueprint, Response, g, request
 
 from models.tenants import Tenant
+from web.cmi5 import guard as cmi5_guard
 from web.errors import ApiError
 from web.lrs import credentials, launch_credentials
 from web.lrs.credentials import LrsClient
@@ -31,6 +32,17 @@ from web.services import db, services, settings
 blp = Blueprint("lrs", __name__, url_prefix="/xapi", cli_group="lrs-credentials")
 ALL_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
 REALM = 'Basic realm="Allure Connect LRS", charset="UTF-8"'
+# On a content origin the caller is launched content: a Basic challenge would make the browser
+# hold the request for a login dialog (headless browsers hang); a launch scheme asks for nothing.
+CONTENT_REALM = 'Launch realm="Allure Connect LRS"'
+CONTENT_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, HEAD, PUT, POST, DELETE",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match",
+    "Access-Control-Expose-Headers": "ETag, Last-Modified, X-Experience-API-Version, "
+                                     "X-Experience-API-Consistent-Through",
+    "Access-Control-Max-Age": "600",
+}
 
 
 @blp.before_request
@@ -42,9 +54,23 @@ def _authenticate() -> None:
     client = _client(lrs.headers.get("Authorization"))
     if client is None:
         raise ApiError(401, "UNAUTHORIZED", "Valid LRS credentials are required (HTTP Basic)",
-                       headers={"WWW-Authenticate": REALM})
+                       headers={"WWW-Authenticate": CONTENT_REALM if content_tenant() else REALM})
     g.lrs_client = client
     check_version(lrs)
+    cmi5_guard.before(lrs, client, request.endpoint)
+
+
+def _client(header: str | None) -> LrsClient | None:
+    """The caller: a launch credential, or (on the API origin only) a tenant's LRS credential.
+
+    On a content origin only launch credentials of that origin's tenant are taken: content
+    reaches its launch's LRS scope there, same-origin, and nothing else.
+    """
+    if launch_credentials.is_launch_header(header):
+        client = launch_credentials.authenticate(db(), header)
+        tenant = content_tenant()
+        return client if client is not None and tenant in (None, client.tenant_id.lower()) else None
+    return credentials.authenticate(db(), header) if content_tenant() is None else None
 
 
 def _client(header: str | None) -> LrsClient | None:
@@ -62,6 +88,14 @@ def _client(header: str | None) -> LrsClient | None:
 
 @blp.after_request
 def _xapi_headers(response: Response) -> Response:
+    response = cmi5_guard.after(response)
+    if isinstance(g.get("lrs_client"), launch_credentials.LaunchClient):
+        # Launched content reads its documents again in each session: a browser cache must not answer.
+        response.headers.setdefault("Cache-Control", "no-store")
+    if content_tenant():
+        # Content hosted elsewhere (a cmi5 AU at an absolute URL) calls this origin's LRS: only launch
+        # credentials work here, sent explicitly (no cookies), so any origin may ask.
+        response.headers.update(CONTENT_CORS)
     lrs: LrsRequest | None = g.get("lrs")
     default = settings().xapi_default_version
     response.headers["X-Experience-API-Version"] = response_version(lrs.version if lrs else None, default)

@@ -8,7 +8,8 @@ from marshmallow import Schema, fields, validate
 from web.pagination import MAX_INT64, PageArgsSchema
 
 # Documented as a pattern too (an ECMA regex: no inline flags), so clients see the rule.
-ZIP_NAME = validate.Regexp(r"^.*\.[Zz][Ii][Pp]$", error="Must be a .zip file name")
+ZIP_NAME = validate.Regexp(r"^.*\.([Zz][Ii][Pp]|[Xx][Mm][Ll])$",
+                           error="Must be a .zip file name (or .xml for a cmi5 course structure)")
 
 
 class UploadUrlRequestSchema(Schema):
@@ -121,7 +122,10 @@ class PackageVersionSchema(Schema):
 
 class PackageDetailSchema(PackageSummarySchema):
     metadata = fields.Nested(PackageMetadataSchema, required=True)
-    standard = fields.String(allow_none=True, metadata={"description": "scorm12, scorm2004, tincan or aicc"})
+    standard = fields.String(allow_none=True, metadata={"description": "scorm12, scorm2004, tincan, aicc or cmi5"})
+    cmi5 = fields.Dict(allow_none=True, metadata={
+        "description": "cmi5 packages: the course, blocks and AUs (id, title, url, move_on, mastery_score, "
+                       "launch_method, launch_parameters, entitlement_key) and their structure"})
     edition = fields.String(allow_none=True, metadata={"description": "2nd, 3rd or 4th for SCORM 2004"})
     current_version = fields.Integer(required=True)
     uploaded_by = fields.String(allow_none=True)

@@ -44,10 +44,10 @@ MAX_FILENAME = 500  # the width of the filename columns
 
 
 def check_file(filename: str, file_size: int) -> None:
-    """A `.zip` name that fits its column and 0 < size <= the maximum package size."""
+    """A `.zip` name (or `.xml`: a bare cmi5 course structure) that fits its column and 0 < size <= the maximum."""
     problem = None
-    if not filename.lower().endswith(".zip"):
-        problem = "Must be a .zip file name"
+    if not filename.lower().endswith((".zip", ".xml")):
+        problem = "Must be a .zip file name (or .xml for a cmi5 course structure)"
     elif len(filename) > MAX_FILENAME or "\x00" in filename:
         problem = f"Must be at most {MAX_FILENAME} characters, without NUL characters"
     if problem:
@@ -183,6 +183,7 @@ def detail(session: Session, package: Package) -> dict[str, Any]:
         "organizations": manifest.get("organizations", []),
         "aicc": manifest.get("aicc"),
         "activities": manifest.get("activities", []),
+        "cmi5": manifest.get("cmi5"),
         "versions": [_version_body(item) for item in ready_versions(session, package.id)],
         "warnings": (version.warnings if version else None) or [],
     }

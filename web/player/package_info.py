@@ -20,6 +20,8 @@ from web.player import activity_tree
 
 # AICC courses run on the SCORM 1.2 data model (web/player/aicc_cmi.py maps HACP onto it).
 EDITIONS = {"scorm12": "1.2", "scorm2004": "2004", "aicc": "1.2"}
+# Standards whose published files the content route serves (cmi5 AUs are content without a SCORM runtime).
+SERVED = (*EDITIONS, "cmi5")
 _CACHE_SIZE = 256
 # Builders of the other standards' PackageInfo, registered by their player modules (web.player.tincan).
 BUILDERS: dict[str, Callable[[Package, PackageVersion], PackageInfo]] = {}
@@ -63,7 +65,7 @@ _lock = threading.Lock()
 
 
 def load(session: Session, package_id: str, version: int) -> PackageInfo | None:
-    """The cached facts of a ready package version (None when the version is missing or of no known standard)."""
+    """The cached facts of a ready package version (None when the version is missing or not served here)."""
     key = (package_id, version)
     with _lock:
         found = _cache.get(key)
@@ -74,7 +76,7 @@ def load(session: Session, package_id: str, version: int) -> PackageInfo | None:
     if package is None:
         return None
     row = get_version(session, package.id, version)
-    if row is None or not row.manifest or (row.standard not in EDITIONS and row.standard not in BUILDERS):
+    if row is None or not row.manifest or (row.standard not in SERVED and row.standard not in BUILDERS):
         return None
     info = BUILDERS.get(row.standard or "", build)(package, row)
     with _lock:

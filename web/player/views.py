@@ -22,6 +22,7 @@ from config.settings import PROJECT_ROOT
 from models.packages import Package
 from models.sessions import LearnerSession
 from web import learner_page, safe_json
+from web.cmi5 import views as cmi5_views
 from web.errors import ApiError, handle_api_error
 from web.origins import moves_to_content_origin, require_tenant
 from web.pagination import MAX_INT32
@@ -76,7 +77,7 @@ def launch(token: str) -> Response:
     learner = _attempt_session(claims)
     if not _claim_once(claims):
         raise ApiError(403, "LAUNCH_TOKEN_USED", "This launch link has already been used; ask for a new one.")
-    if claims.records:
+    if claims.records and not cmi5_views.is_cmi5(learner.package_id):  # cmi5 records its own `launched`
         package = db().get(Package, learner.package_id)
         launched = xapi_report.statement(settings().public_base_url, learner, "launched",
                                          title=package.title if package else "")  # fmt: skip
@@ -162,11 +163,13 @@ def player_page(session_id: str) -> Response:
     """The player page of a launched attempt."""
     claims = _player_claims(session_id)
     learner = _attempt_session(claims)
+    key = request.args.get("k") or request.cookies.get(tokens.player_cookie_name(session_id)) or ""
+    if cmi5_views.is_cmi5(learner.package_id):
+        return cmi5_views.cmi5_page(learner, claims, key)
     package = _package(learner.package_id, learner.package_version)
     if tincan.is_tincan(package):
         response = tincan.page(db(), learner, package, tincan.PageGrant.of(claims))
     else:
-        key = request.args.get("k") or request.cookies.get(tokens.player_cookie_name(session_id)) or ""
         config = player_config(learner, package, key, claims.mode, claims.exit_url)
         response = make_response(render_template("player.html", title=package.title, config=config))
     response.headers.update(SECURITY_HEADERS)

@@ -12,6 +12,7 @@ from models.base import isoformat, utcnow
 from models.packages import Package
 from models.sessions import LearnerSession, get_for_tenant, latest_sco_state, sco_states
 from web.auth import current_tenant_id
+from web.cmi5 import service as cmi5_service
 from web.errors import ApiError
 from web.pagination import paginate, pagination_block
 from web.player import cmi_rules
@@ -60,6 +61,7 @@ class Sessions(MethodView):
             db(), current_tenant_id(), args["package_id"], args["user_id"], args.get("user_name"),
             new_attempt=args["new_attempt"],
         )  # fmt: skip
+        registration = cmi5_service.registration_id(db(), learner)
         db().commit()
         package = db().get(Package, learner.package_id)
         mode = args["mode"]
@@ -67,7 +69,7 @@ class Sessions(MethodView):
         link = launch_link(settings(), learner, mode, args.get("launch_ttl_seconds"), exit_url)
         return {"session": session_body(learner, package), "launch_url": link.url,
                 "launch_url_expires_at": isoformat(link.expires_at), "mode": mode,
-                "redirect_on_exit_url": exit_url}
+                "redirect_on_exit_url": exit_url, "registration": registration}
 
     @blp.arguments(schemas.SessionListArgsSchema, location="query")
     @blp.response(200, schemas.SessionListSchema)

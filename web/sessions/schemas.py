@@ -141,6 +141,8 @@ class SessionCreatedSchema(Schema):
     mode = fields.String(required=True, validate=validate.OneOf(MODES), metadata={"description": "The launch mode"})
     redirect_on_exit_url = fields.String(allow_none=True, metadata={
         "description": "Where the player sends the learner on exit (as given), or null for the closing page"})
+    registration = fields.String(allow_none=True, metadata={
+        "description": "cmi5 packages: the cmi5 registration (xAPI context.registration) of this attempt"})
 
 
 class SessionListArgsSchema(PageArgsSchema):

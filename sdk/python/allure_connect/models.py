@@ -8,6 +8,22 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
 
 
+class Abandon(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    cmi5_session_id: str | None = Field(
+        None, description='One AU session to end; every open one when left out'
+    )
+
+
+class Abandoned(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    abandoned: list[str]
+
+
 class AcceptedJob(BaseModel):
     model_config = ConfigDict(
         extra='allow',
@@ -71,6 +87,48 @@ class ApiKeyCreated(BaseModel):
     scopes: list[str]
 
 
+class Mode(StrEnum):
+    """
+    normal, browse or review (the cmi5 launchMode)
+    """
+
+    normal = 'normal'
+    review = 'review'
+    browse = 'browse'
+
+
+class AuLaunch(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    au_id: str | None = Field(
+        None, description="The AU's id in cmi5.xml", max_length=2048, min_length=1
+    )
+    au_index: int | None = Field(
+        None,
+        description="The AU's position in cmi5.xml (0 first), instead of au_id",
+        ge=0,
+    )
+    mode: Mode = Field(
+        'normal', description='normal, browse or review (the cmi5 launchMode)'
+    )
+    return_url: str | None = Field(
+        None,
+        description="The AU's returnURL (where it sends the learner at exit)",
+        max_length=2000,
+    )
+
+
+class AuLaunched(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    cmi5_session_id: str
+    launch_method: str = Field(..., description='AnyWindow or OwnWindow')
+    registration: str
+    url: str = Field(..., description="The AU's launch URL (open it once)")
+
+
 class Checks(BaseModel):
     model_config = ConfigDict(
         extra='allow',
@@ -78,6 +136,18 @@ class Checks(BaseModel):
     database: bool
     redis: bool
     storage: bool
+
+
+class Cmi5State(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    actor: dict[str, Any]
+    course: dict[str, Any] = Field(
+        ..., description='The course tree: blocks and AUs with status'
+    )
+    registration: str
+    satisfied: list[str] = Field(..., description='Satisfied block/course ids')
 
 
 class Status(StrEnum):
@@ -429,7 +499,7 @@ class Session(BaseModel):
     user_name: str | None = None
 
 
-class Mode(StrEnum):
+class Mode1(StrEnum):
     """
     `normal` records progress; `review` shows the learner's current attempt as it was stored and records nothing; `browse` previews the course from the start and records nothing (both launch with credit `no-credit`)
     """
@@ -449,7 +519,7 @@ class SessionCreate(BaseModel):
         ge=10,
         le=3600,
     )
-    mode: Mode = Field(
+    mode: Mode1 = Field(
         'normal',
         description="`normal` records progress; `review` shows the learner's current attempt as it was stored and records nothing; `browse` previews the course from the start and records nothing (both launch with credit `no-credit`)",
     )
@@ -464,7 +534,7 @@ class SessionCreate(BaseModel):
     user_name: str | None = Field(None, max_length=255)
 
 
-class Mode1(StrEnum):
+class Mode2(StrEnum):
     """
     The launch mode
     """
@@ -487,10 +557,14 @@ class SessionCreated(BaseModel):
         description='When the launch link stops working (ISO 8601, UTC)',
         examples=['2026-01-01T12:05:00.000Z'],
     )
-    mode: Mode1 = Field(..., description='The launch mode')
+    mode: Mode2 = Field(..., description='The launch mode')
     redirect_on_exit_url: str | None = Field(
         None,
         description='Where the player sends the learner on exit (as given), or null for the closing page',
+    )
+    registration: str | None = Field(
+        None,
+        description='cmi5 packages: the cmi5 registration (xAPI context.registration) of this attempt',
     )
     session: Session
 
@@ -556,7 +630,7 @@ class UploadForm(BaseModel):
         description="The package ZIP (required); without original_filename its part's filename must end in .zip",
     )
     original_filename: str | None = Field(
-        None, max_length=500, min_length=1, pattern='^.*\\.[Zz][Ii][Pp]$'
+        None, max_length=500, min_length=1, pattern='^.*\\.([Zz][Ii][Pp]|[Xx][Mm][Ll])$'
     )
     package_id: str | None = Field(None, max_length=36)
     tenant_id: str | None = Field(
@@ -592,7 +666,7 @@ class UploadUrlRequest(BaseModel):
         le=9223372036854775807,
     )
     filename: str = Field(
-        ..., max_length=500, min_length=1, pattern='^.*\\.[Zz][Ii][Pp]$'
+        ..., max_length=500, min_length=1, pattern='^.*\\.([Zz][Ii][Pp]|[Xx][Mm][Ll])$'
     )
     package_id: str | None = Field(
         None, description='Upload a new version of this package', max_length=36
@@ -604,6 +678,34 @@ class UploadUrlRequest(BaseModel):
         min_length=1,
     )
     uploaded_by: str = Field(..., max_length=200, min_length=1)
+
+
+class Waive(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    au_id: str | None = Field(
+        None, description="The AU's id in cmi5.xml", max_length=2048, min_length=1
+    )
+    au_index: int | None = Field(
+        None,
+        description="The AU's position in cmi5.xml (0 first), instead of au_id",
+        ge=0,
+    )
+    reason: str = Field(
+        ...,
+        description='Why the AU is waived (cmi5 reason extension)',
+        max_length=500,
+        min_length=1,
+    )
+
+
+class Waived(BaseModel):
+    model_config = ConfigDict(
+        extra='allow',
+    )
+    registration: str
+    statement_id: str
 
 
 class Webhook(BaseModel):
@@ -884,6 +986,10 @@ class PackageDetail(BaseModel):
         None,
         description='AICC courses only: the course (.crs), its assignable units (system_id, title, file_name, url, external, mastery_score, max_time_allowed, time_limit_action, web_launch, core_vendor, ...), blocks and prerequisites as the course files state them',
     )
+    cmi5: dict[str, Any] | None = Field(
+        None,
+        description='cmi5 packages: the course, blocks and AUs (id, title, url, move_on, mastery_score, launch_method, launch_parameters, entitlement_key) and their structure',
+    )
     created_at: str
     current_version: int
     edition: str | None = Field(None, description='2nd, 3rd or 4th for SCORM 2004')
@@ -896,7 +1002,9 @@ class PackageDetail(BaseModel):
         ..., description='Organizations and their item trees'
     )
     original_filename: str | None = None
-    standard: str | None = Field(None, description='scorm12, scorm2004, tincan or aicc')
+    standard: str | None = Field(
+        None, description='scorm12, scorm2004, tincan, aicc or cmi5'
+    )
     tenant_id: str
     title: str
     updated_at: str

@@ -298,7 +298,7 @@ class TestRoutes:
     def test_openapi_should_document_the_zip_name_and_minimum_size(self, ingest):
         spec = ingest.client.get("/api/docs/openapi").json
         props = spec["components"]["schemas"]["UploadUrlRequest"]["properties"]
-        assert props["filename"]["pattern"] == r"^.*\.[Zz][Ii][Pp]$"
+        assert props["filename"]["pattern"] == r"^.*\.([Zz][Ii][Pp]|[Xx][Mm][Ll])$"  # .xml: a bare cmi5.xml
         assert props["file_size"]["minimum"] == 1
         assert "404" in spec["paths"]["/api/v1/packages/process"]["post"]["responses"]
 
