@@ -28,6 +28,7 @@ from web.lrs.credentials import authority_for
 from web.lrs.service import submit_statements
 from web.player.status import COMPLETED, FAILED, INCOMPLETE, NOT_ATTEMPTED, PASSED, UNKNOWN, ScoStatus
 from web.player.timefmt import format_duration, parse_duration
+from web.webhooks import events as webhook_events
 
 LMS_KEY = "cmi5-lms"
 
@@ -236,6 +237,8 @@ def derive(db: Session, au_session: Cmi5AuSession, registration: Cmi5Registratio
         duration = (statement.get("result") or {}).get("duration") or ""
         seconds = (parse_duration(duration) or 0.0) if verb == v.TERMINATED else 0.0
         record_progress(db, learner, registration, course, course.aus[au_session.au_index], seconds=seconds)
+        if verb == v.TERMINATED:
+            webhook_events.session_terminated(db, learner)
 
 
 def au_status(au: dict[str, Any], facts: dict[str, Any], launched: bool) -> ScoStatus:
@@ -249,6 +252,7 @@ def au_status(au: dict[str, Any], facts: dict[str, Any], launched: bool) -> ScoS
 def record_progress(db: Session, learner: LearnerSession, registration: Cmi5Registration, course: Course,
                     au: dict[str, Any], *, seconds: float = 0.0) -> None:  # fmt: skip
     """Keep one AU's status as a SCO state of the attempt and derive the session's fields again."""
+    before = (learner.completion_status, learner.success_status)
     state = latest_sco_state(db, learner, au["id"], lock=True)
     if state is None:
         state = ScoState(session_id=learner.id, attempt=learner.attempt, item_id=au["id"], sco_attempt=1, cmi={},
@@ -268,6 +272,7 @@ def record_progress(db: Session, learner: LearnerSession, registration: Cmi5Regi
                           "suspended": False, "at": utcnow().isoformat(timespec="microseconds")}  # fmt: skip
     learner.progress = progress
     _course_fields(learner, registration, course)
+    webhook_events.session_status_changed(db, learner, before)
 
 
 def count_launch(learner: LearnerSession, au: dict[str, Any]) -> None:

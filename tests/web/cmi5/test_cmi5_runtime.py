@@ -15,7 +15,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from sqlalchemy import select
 
+from models.webhooks import WebhookEvent
 from tests.fixtures.corpus import CORPUS
 from tests.fixtures.player import content_client
 from web.lrs.credentials import create_credential
@@ -121,6 +123,12 @@ def statements(client, cmi5_course, registration: str) -> list[dict[str, Any]]:
                           query_string={"registration": registration, "ascending": "true", "limit": "500"})  # fmt: skip
     assert response.status_code == 200, response.json
     return response.json["statements"]
+
+
+def webhook_events(app, tenant_id: str) -> list[dict[str, Any]]:
+    with app.extensions["allure"].sessions() as session:
+        rows = session.scalars(select(WebhookEvent.body).where(WebhookEvent.tenant_id == tenant_id))
+        return [json.loads(body) for body in rows]
 
 
 def verbs(found: list[dict[str, Any]]) -> list[str]:
@@ -234,7 +242,10 @@ def test_statements_reach_the_lrs_and_the_session_fields_follow(client, tenant, 
     assert (activity["success_status"], activity["time_spent_seconds"]) == ("passed", 60)
 
 
-def test_satisfied_is_written_when_every_au_is_done(client, tenant, cmi5_course, learner, launch):
+def test_satisfied_is_written_when_every_au_is_done(app, client, tenant, cmi5_course, learner, launch):
+    hook = {"url": "https://hooks.example.com/allure", "events": ["session.completed", "session.passed",
+                                                                  "session.terminated"]}  # fmt: skip
+    assert client.post("/api/v1/webhooks", json=hook, headers=tenant.headers).status_code == 201
     for index in range(8):
         au = launch(index)
         initialize(au)
@@ -252,6 +263,8 @@ def test_satisfied_is_written_when_every_au_is_done(client, tenant, cmi5_course,
     session = session_of(client, tenant, learner)
     assert session["completion_status"] == "completed" and session["success_status"] == "passed"
     assert session["time_spent_seconds"] == 16
+    sent = sorted(event["type"] for event in webhook_events(app, tenant.tenant_id))
+    assert sent == ["session.completed", "session.passed"] + ["session.terminated"] * 8
 
 
 def test_a_new_launch_abandons_the_open_session(client, cmi5_course, learner, launch):
