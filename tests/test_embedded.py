@@ -132,7 +132,7 @@ def test_embedded_mode_started_in_background_should_serve_the_api_and_stop_every
     package = _import_through_quick_start(instance)
     assert package["title"] and package["metadata"]["sco_count"] == 1
     # Dispatch ZIPs and rollups have a worker of their own: they never wait behind an import.
-    assert ["-m", "workers", "dispatch", "rollups"] in [p.cmdline()[-4:] for p in instance.family()]
+    assert ["workers", "dispatch", "rollups", "webhooks"] in [p.cmdline()[-4:] for p in instance.family()]
     assert stop_and_count_leftovers(instance, signal.SIGINT) == []
 
 

@@ -38,7 +38,6 @@ from models.webhook_events import record_event
 from pipeline.errors import ObjectNotFound, PipelineError, StorageError
 from pipeline.manifest import cmi5
 from pipeline.manifest.from_zip import manifest_from_zip
-from pipeline.manifest.result import ManifestResult
 from pipeline.package_type import IMPORTED_TYPES
 from pipeline.publish import PublishResult, publish, remove_prefix
 from pipeline.zip_names import MAX_KEY_BYTES
@@ -116,7 +115,7 @@ def _import(ctx: JobContext, prefix: str, progress: _Progress) -> dict[str, Any]
             return _finalize(ctx, None, bare.to_dict(), PublishResult([], 0), bare.warnings)
         report = validate_zip(path, limits, IMPORTED_TYPES)
         progress("manifest", 15)
-        manifest = _manifest(path, report, limits.max_manifest_bytes, _stem(ctx.params))
+        manifest = manifest_from_zip(path, report, limits.max_manifest_bytes, _stem(ctx.params))
         progress("publish", 20)
         published = publish(
             path,
@@ -129,12 +128,6 @@ def _import(ctx: JobContext, prefix: str, progress: _Progress) -> dict[str, Any]
         )
     progress("finalize", 95)
     return _finalize(ctx, report, manifest.to_dict(), published, manifest.warnings)
-
-
-def _manifest(path: Path, report: ZipReport, max_bytes: int, title: str | None) -> ManifestResult | cmi5.Cmi5Result:
-    if report.package_type == "cmi5":
-        return cmi5.cmi5_from_zip(path, report, max_bytes)
-    return manifest_from_zip(path, report, max_bytes, title)
 
 
 def _reserve(ctx: JobContext) -> tuple[PackageVersion, bool, list[str]]:

@@ -259,17 +259,6 @@ def looks_like_course_structure(head: bytes) -> bool:
     return text.startswith(b"<") and b"courseStructure" in head
 
 
-def cmi5_from_zip(zip_path: str | Path, report: Any, max_bytes: int) -> Cmi5Result:
-    """Extract the course structure of a cmi5 ZIP `validate_zip` accepted (`report` is its `ZipReport`)."""
-    from pipeline.zip_members import read_member
-
-    info = report.info(report.descriptor)
-    if info is None:
-        raise PipelineError("MANIFEST_NOT_FOUND", f"{report.descriptor} is not in the package.", {})
-    return extract_cmi5(read_member(zip_path, info, max_bytes, "MANIFEST_TOO_LARGE"), report.names,
-                        max_bytes=max_bytes)  # fmt: skip
-
-
 def bare_course_structure(path: str | Path, max_bytes: int) -> Cmi5Result | None:
     """A bare `cmi5.xml` upload parsed (its AUs must be absolute), or None when the file is not one."""
     path = Path(path)

@@ -8,6 +8,7 @@ from pathlib import Path
 from pipeline.errors import PipelineError
 from pipeline.manifest.aicc import STANDARD as AICC
 from pipeline.manifest.aicc import extract_aicc
+from pipeline.manifest.cmi5 import Cmi5Result, extract_cmi5
 from pipeline.manifest.extract import extract_manifest
 from pipeline.manifest.lom import MAX_METADATA_BYTES
 from pipeline.manifest.result import ManifestResult
@@ -18,8 +19,8 @@ from pipeline.zip_validation import ZipReport
 
 def manifest_from_zip(
     zip_path: str | Path, report: ZipReport, max_manifest_bytes: int, fallback_title: str | None = None
-) -> ManifestResult | TincanResult:
-    """Extract the manifest (or the TinCan `tincan.xml`) of a package `validate_zip` accepted.
+) -> ManifestResult | TincanResult | Cmi5Result:
+    """Extract the descriptor (imsmanifest.xml, cmi5.xml, tincan.xml, AICC files) of a package `validate_zip` accepted.
 
     Args:
         zip_path: the validated ZIP.
@@ -39,6 +40,8 @@ def manifest_from_zip(
     if info is None:
         raise PipelineError("MANIFEST_NOT_FOUND", f"{report.descriptor} is not in the package.", {})
     data = read_member(zip_path, info, max_manifest_bytes, "MANIFEST_TOO_LARGE")
+    if report.package_type == "cmi5":
+        return extract_cmi5(data, report.names, max_bytes=max_manifest_bytes)
     if report.package_type == "tincan":
         return extract_tincan(data, report.names, name=report.descriptor, fallback_title=fallback_title,
                               max_bytes=max_manifest_bytes)  # fmt: skip

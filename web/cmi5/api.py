@@ -88,6 +88,7 @@ def _commit(tenant_id: str) -> None:
 
 @blp.route("/<string:session_id>/cmi5")
 class Cmi5State(MethodView):
+    @blp.doc(operationId="getCmi5Registration")
     @blp.response(200, Cmi5StateSchema)
     def get(self, session_id: str) -> dict[str, Any]:
         """Get a cmi5 session's registration and course tree
@@ -110,6 +111,7 @@ class Cmi5State(MethodView):
 
 @blp.route("/<string:session_id>/au-launch")
 class AuLaunch(MethodView):
+    @blp.doc(operationId="launchCmi5Au")
     @blp.arguments(AuLaunchSchema)
     @blp.response(200, AuLaunchedSchema)
     def post(self, args: dict[str, Any], session_id: str) -> dict[str, Any]:
@@ -136,6 +138,7 @@ class AuLaunch(MethodView):
 
 @blp.route("/<string:session_id>/waive")
 class Waive(MethodView):
+    @blp.doc(operationId="waiveCmi5Au")
     @blp.arguments(WaiveSchema)
     @blp.response(200, WaivedSchema)
     def post(self, args: dict[str, Any], session_id: str) -> dict[str, Any]:
@@ -164,6 +167,7 @@ class Waive(MethodView):
 
 @blp.route("/<string:session_id>/abandon")
 class Abandon(MethodView):
+    @blp.doc(operationId="abandonCmi5Sessions")
     @blp.arguments(AbandonSchema, required=False)
     @blp.response(200, AbandonedSchema)
     def post(self, args: dict[str, Any] | None, session_id: str) -> dict[str, Any]:

@@ -89,6 +89,7 @@ def _tries(delivery_ids: list[str]) -> dict[str, list[WebhookAttempt]]:
 
 @blp.route("")
 class Webhooks(MethodView):
+    @blp.doc(operationId="listWebhooks")
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, WebhookListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -106,6 +107,7 @@ class Webhooks(MethodView):
         return {"webhooks": [endpoint_body(e) for e in rows],
                 "pagination": pagination_block(args["page"], args["limit"], total)}  # fmt: skip
 
+    @blp.doc(operationId="createWebhook")
     @blp.arguments(WebhookCreateSchema)
     @blp.response(201, WebhookCreatedSchema)
     @blp.alt_response(409, schema=ErrorEnvelopeSchema, description="LIMIT_REACHED: 20 endpoints per tenant")
@@ -138,6 +140,7 @@ class Webhooks(MethodView):
 
 @blp.route("/<string:webhook_id>")
 class WebhookById(MethodView):
+    @blp.doc(operationId="getWebhook")
     @blp.response(200, WebhookSchema)
     @blp.alt_response(404, **NOT_FOUND_DOC)
     def get(self, webhook_id: str) -> dict[str, Any]:
@@ -149,6 +152,7 @@ class WebhookById(MethodView):
         """
         return endpoint_body(_own(webhook_id))
 
+    @blp.doc(operationId="updateWebhook")
     @blp.arguments(WebhookUpdateSchema)
     @blp.response(200, WebhookSchema)
     @blp.alt_response(404, **NOT_FOUND_DOC)
@@ -181,6 +185,7 @@ class WebhookById(MethodView):
         db().commit()
         return answer
 
+    @blp.doc(operationId="deleteWebhook")
     @blp.response(204)
     @blp.alt_response(404, **NOT_FOUND_DOC)
     def delete(self, webhook_id: str) -> None:
@@ -196,6 +201,7 @@ class WebhookById(MethodView):
 
 @blp.route("/<string:webhook_id>/rotate-secret")
 class WebhookRotate(MethodView):
+    @blp.doc(operationId="rotateWebhookSecret")
     @blp.arguments(RotateSecretSchema)
     @blp.response(200, RotatedSecretSchema)
     @blp.alt_response(404, **NOT_FOUND_DOC)
@@ -223,6 +229,7 @@ class WebhookRotate(MethodView):
 
 @blp.route("/<string:webhook_id>/test")
 class WebhookTest(MethodView):
+    @blp.doc(operationId="testWebhook")
     @blp.response(202, TestEventSchema)
     @blp.alt_response(404, **NOT_FOUND_DOC)
     def post(self, webhook_id: str) -> dict[str, Any]:
@@ -244,6 +251,7 @@ class WebhookTest(MethodView):
 
 @blp.route("/<string:webhook_id>/deliveries")
 class WebhookDeliveries(MethodView):
+    @blp.doc(operationId="listWebhookDeliveries")
     @blp.arguments(DeliveryArgsSchema, location="query")
     @blp.response(200, DeliveryListSchema)
     @blp.alt_response(404, **NOT_FOUND_DOC)
@@ -270,6 +278,7 @@ class WebhookDeliveries(MethodView):
 
 @blp.route("/<string:webhook_id>/deliveries/<string:delivery_id>/retry")
 class WebhookDeliveryRetry(MethodView):
+    @blp.doc(operationId="retryWebhookDelivery")
     @blp.response(202, DeliverySchema)
     @blp.alt_response(404, schema=ErrorEnvelopeSchema, description="WEBHOOK_NOT_FOUND or DELIVERY_NOT_FOUND")
     def post(self, webhook_id: str, delivery_id: str) -> dict[str, Any]:

@@ -515,6 +515,303 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sessions/{session_id}/abandon": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Abandon a cmi5 session's open AU sessions
+         * @description Ends AU sessions that never sent `terminated` (all, or the one named), recording
+         *     `abandoned` with the time since launch; their LRS credentials stop working.
+         *
+         *     ```bash
+         *     curl -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \
+         *       -X POST "$BASE/api/v1/sessions/SESSION_ID/abandon" -d '{}'
+         *     ```
+         */
+        post: operations["abandonCmi5Sessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{session_id}/au-launch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Launch one AU of a cmi5 session directly
+         * @description Prepares a launch of one AU (writes `LMS.LaunchData` and the `launched` statement) and
+         *     answers the AU's own launch URL, with `endpoint`, `fetch`, `actor`, `registration` and
+         *     `activityId`, for platforms that open AUs themselves instead of the player's course tree.
+         *     Opening it ends (abandons) the registration's sessions still open.
+         *
+         *     ```bash
+         *     curl -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \
+         *       -X POST "$BASE/api/v1/sessions/SESSION_ID/au-launch" -d '{"au_index": 0}'
+         *     ```
+         */
+        post: operations["launchCmi5Au"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{session_id}/cmi5": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a cmi5 session's registration and course tree
+         * @description The cmi5 registration of the session's current attempt (the xAPI `context.registration`
+         *     of its statements), the actor, and the course's blocks and AUs with each AU's status.
+         *
+         *     ```bash
+         *     curl -H "Authorization: Bearer $KEY" "$BASE/api/v1/sessions/SESSION_ID/cmi5"
+         *     ```
+         */
+        get: operations["getCmi5Registration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{session_id}/waive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Waive an AU of a cmi5 session
+         * @description Records `waived` for the AU in the session's registration (cmi5 9.3.7), which then counts
+         *     as satisfied: blocks and the course whose moveOn is then met get `satisfied`. An AU
+         *     already satisfied cannot be waived (409 `AU_ALREADY_SATISFIED`).
+         *
+         *     ```bash
+         *     curl -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \
+         *       -X POST "$BASE/api/v1/sessions/SESSION_ID/waive" -d '{"au_index": 0, "reason": "Tested Out"}'
+         *     ```
+         */
+        post: operations["waiveCmi5Au"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the tenant's webhook endpoints
+         * @description Secrets are never listed: a secret is shown once, when created or rotated.
+         *
+         *     ```bash
+         *     curl -H "Authorization: Bearer $KEY" "$BASE/api/v1/webhooks"
+         *     ```
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Create a webhook endpoint (its signing secret is returned once)
+         * @description Events of the listed types are POSTed to `url` as JSON with the Standard Webhooks headers
+         *     `webhook-id` (the event id, the same on every retry), `webhook-timestamp` and
+         *     `webhook-signature` (HMAC-SHA256 with the `whsec_` secret answered here). A failing
+         *     receiver is retried with growing delays for about three days.
+         *
+         *     ```bash
+         *     curl -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" -X POST "$BASE/api/v1/webhooks" \
+         *       -d '{"url": "https://partner.example/hooks", "events": ["package.import.succeeded", "session.completed"]}'
+         *     ```
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a webhook endpoint
+         * @description ```bash
+         *     curl -H "Authorization: Bearer $KEY" "$BASE/api/v1/webhooks/WEBHOOK_ID"
+         *     ```
+         */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint and its delivery history
+         * @description ```bash
+         *     curl -H "Authorization: Bearer $KEY" -X DELETE "$BASE/api/v1/webhooks/WEBHOOK_ID"
+         *     ```
+         */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook endpoint's URL, events, description, or enable / disable it
+         * @description Disabling fails its pending deliveries (retry them one by one if needed); enabling again
+         *     clears an automatic disable.
+         *
+         *     ```bash
+         *     curl -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" -X PATCH \
+         *       "$BASE/api/v1/webhooks/WEBHOOK_ID" -d '{"enabled": false}'
+         *     ```
+         */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * List an endpoint's deliveries, newest first, with each try
+         * @description Each delivery is one event for this endpoint: its status (`pending`, `succeeded`,
+         *     `failed`), the last answer's code, duration and error, the next try, and its tries.
+         *
+         *     ```bash
+         *     curl -H "Authorization: Bearer $KEY" "$BASE/api/v1/webhooks/WEBHOOK_ID/deliveries?status=failed"
+         *     ```
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: string;
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again now (same event id), whatever its status
+         * @description ```bash
+         *     curl -H "Authorization: Bearer $KEY" -X POST \
+         *       "$BASE/api/v1/webhooks/WEBHOOK_ID/deliveries/DELIVERY_ID/retry"
+         *     ```
+         */
+        post: operations["retryWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the signing secret; the previous one keeps signing for an overlap period
+         * @description During `overlap_seconds` (default a day, at most 7 days) each message carries two
+         *     signatures in `webhook-signature`, one per secret, so the receiver can switch at leisure.
+         *
+         *     ```bash
+         *     curl -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" -X POST \
+         *       "$BASE/api/v1/webhooks/WEBHOOK_ID/rotate-secret" -d '{"overlap_seconds": 3600}'
+         *     ```
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a `webhook.test` event to this endpoint (a ping)
+         * @description The delivery is listed under the endpoint's deliveries like any other.
+         *
+         *     ```bash
+         *     curl -H "Authorization: Bearer $KEY" -X POST "$BASE/api/v1/webhooks/WEBHOOK_ID/test"
+         *     ```
+         */
+        post: operations["testWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/xapi/analytics/activities": {
         parameters: {
             query?: never;
@@ -686,6 +983,16 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Abandon: {
+            /**
+             * @description One AU session to end; every open one when left out
+             * @default null
+             */
+            cmi5_session_id?: string | null;
+        };
+        Abandoned: {
+            abandoned: string[];
+        };
         AcceptedJob: {
             job_id: string;
             status: string;
@@ -751,10 +1058,68 @@ export interface components {
             api_keys: components["schemas"]["ApiKey"][];
             pagination: components["schemas"]["Pagination"];
         };
+        AuLaunch: {
+            /** @description The AU's id in cmi5.xml */
+            au_id?: string;
+            /** @description The AU's position in cmi5.xml (0 first), instead of au_id */
+            au_index?: number;
+            /**
+             * @description normal, browse or review (the cmi5 launchMode)
+             * @default normal
+             * @enum {string}
+             */
+            mode?: "normal" | "review" | "browse";
+            /**
+             * Format: url
+             * @description The AU's returnURL (where it sends the learner at exit)
+             * @default null
+             */
+            return_url?: string | null;
+        };
+        AuLaunched: {
+            cmi5_session_id: string;
+            /** @description AnyWindow or OwnWindow */
+            launch_method: string;
+            registration: string;
+            /** @description The AU's launch URL (open it once) */
+            url: string;
+        };
         Checks: {
             database: boolean;
             redis: boolean;
             storage: boolean;
+        };
+        Cmi5State: {
+            actor: {
+                [key: string]: unknown;
+            };
+            /** @description The course tree: blocks and AUs with status */
+            course: {
+                [key: string]: unknown;
+            };
+            registration: string;
+            /** @description Satisfied block/course ids */
+            satisfied: string[];
+        };
+        Delivery: {
+            attempts: number;
+            created_at: string;
+            delivered_at?: string | null;
+            duration_ms?: number | null;
+            error?: string | null;
+            event_id: string;
+            event_type: string;
+            id: string;
+            next_attempt_at?: string | null;
+            response_status?: number | null;
+            /** @description pending, succeeded or failed */
+            status: string;
+            /** @description Each try, oldest first */
+            tries: components["schemas"]["Try"][];
+        };
+        DeliveryList: {
+            deliveries: components["schemas"]["Delivery"][];
+            pagination: components["schemas"]["Pagination"];
         };
         Dispatch: {
             allowed_domains: string[];
@@ -921,6 +1286,18 @@ export interface components {
             success: boolean;
         };
         PackageDetail: {
+            /** @description TinCan packages: the activities of tincan.xml (id, type, name and description language maps, title, launch, launchable); [] for SCORM */
+            activities: {
+                [key: string]: unknown;
+            }[];
+            /** @description AICC courses only: the course (.crs), its assignable units (system_id, title, file_name, url, external, mastery_score, max_time_allowed, time_limit_action, web_launch, core_vendor, ...), blocks and prerequisites as the course files state them */
+            aicc?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description cmi5 packages: the course, blocks and AUs (id, title, url, move_on, mastery_score, launch_method, launch_parameters, entitlement_key) and their structure */
+            cmi5?: {
+                [key: string]: unknown;
+            } | null;
             created_at: string;
             current_version: number;
             /** @description 2nd, 3rd or 4th for SCORM 2004 */
@@ -935,7 +1312,7 @@ export interface components {
                 [key: string]: unknown;
             }[];
             original_filename?: string | null;
-            /** @description scorm12 or scorm2004 */
+            /** @description scorm12, scorm2004, tincan, aicc or cmi5 */
             standard?: string | null;
             tenant_id: string;
             title: string;
@@ -1027,6 +1404,18 @@ export interface components {
             tenant_id?: string | null;
             uploaded_by: string;
         };
+        RotatedSecret: {
+            previous_secret_expires_at: string | null;
+            /** @description The new secret; shown once */
+            secret: string;
+        };
+        RotateSecret: {
+            /**
+             * @description How long the previous secret keeps signing too
+             * @default 86400
+             */
+            overlap_seconds?: number;
+        };
         Score: {
             max?: number | null;
             min?: number | null;
@@ -1094,6 +1483,8 @@ export interface components {
             mode: "normal" | "review" | "browse";
             /** @description Where the player sends the learner on exit (as given), or null for the closing page */
             redirect_on_exit_url?: string | null;
+            /** @description cmi5 packages: the cmi5 registration (xAPI context.registration) of this attempt */
+            registration?: string | null;
             session: components["schemas"]["Session"];
         };
         SessionDetail: {
@@ -1148,6 +1539,20 @@ export interface components {
             success: boolean;
             updated_at: string;
         };
+        TestEvent: {
+            delivery_id: string;
+            event_id: string;
+        };
+        Try: {
+            at: string;
+            duration_ms: number;
+            error?: string | null;
+            next_attempt_at?: string | null;
+            number: number;
+            /** @description The first 1 KiB of the answer */
+            response_excerpt?: string | null;
+            response_status?: number | null;
+        };
         UploadForm: {
             /**
              * Format: binary
@@ -1189,6 +1594,92 @@ export interface components {
              */
             tenant_id?: string | null;
             uploaded_by: string;
+        };
+        Waive: {
+            /** @description The AU's id in cmi5.xml */
+            au_id?: string;
+            /** @description The AU's position in cmi5.xml (0 first), instead of au_id */
+            au_index?: number;
+            /** @description Why the AU is waived (cmi5 reason extension) */
+            reason: string;
+        };
+        Waived: {
+            registration: string;
+            statement_id: string;
+        };
+        Webhook: {
+            created_at: string;
+            description: string;
+            /** @description Why it was disabled automatically */
+            disabled_reason?: string | null;
+            enabled: boolean;
+            events: string[];
+            /** @description Start of the current run of failures */
+            failing_since?: string | null;
+            id: string;
+            /** @description Until when the previous secret also signs (after a rotation) */
+            previous_secret_expires_at?: string | null;
+            tenant_id: string;
+            updated_at: string;
+            url: string;
+        };
+        WebhookCreate: {
+            /** @default  */
+            description?: string;
+            /** @default true */
+            enabled?: boolean;
+            /**
+             * @description Event types to receive: package.import.succeeded, package.import.failed, package.deleted, dispatch.zip.ready, dispatch.registration_limit_reached, session.launched, session.completed, session.passed, session.failed, session.terminated, webhook.endpoint.disabled
+             * @example [
+             *       "package.import.succeeded",
+             *       "session.completed"
+             *     ]
+             */
+            events: ("package.import.succeeded" | "package.import.failed" | "package.deleted" | "dispatch.zip.ready" | "dispatch.registration_limit_reached" | "session.launched" | "session.completed" | "session.passed" | "session.failed" | "session.terminated" | "webhook.endpoint.disabled")[];
+            /**
+             * @description http(s) URL receiving POSTs
+             * @example https://partner.example/hooks
+             */
+            url: string;
+        };
+        WebhookCreated: {
+            created_at: string;
+            description: string;
+            /** @description Why it was disabled automatically */
+            disabled_reason?: string | null;
+            enabled: boolean;
+            events: string[];
+            /** @description Start of the current run of failures */
+            failing_since?: string | null;
+            id: string;
+            /** @description Until when the previous secret also signs (after a rotation) */
+            previous_secret_expires_at?: string | null;
+            /** @description `whsec_` + base64 signing secret; shown once */
+            secret: string;
+            tenant_id: string;
+            updated_at: string;
+            url: string;
+        };
+        WebhookList: {
+            pagination: components["schemas"]["Pagination"];
+            webhooks: components["schemas"]["Webhook"][];
+        };
+        WebhookUpdate: {
+            description?: string;
+            enabled?: boolean;
+            /**
+             * @description Event types to receive: package.import.succeeded, package.import.failed, package.deleted, dispatch.zip.ready, dispatch.registration_limit_reached, session.launched, session.completed, session.passed, session.failed, session.terminated, webhook.endpoint.disabled
+             * @example [
+             *       "package.import.succeeded",
+             *       "session.completed"
+             *     ]
+             */
+            events?: ("package.import.succeeded" | "package.import.failed" | "package.deleted" | "dispatch.zip.ready" | "dispatch.registration_limit_reached" | "session.launched" | "session.completed" | "session.passed" | "session.failed" | "session.terminated" | "webhook.endpoint.disabled")[];
+            /**
+             * @description http(s) URL receiving POSTs
+             * @example https://partner.example/hooks
+             */
+            url?: string;
         };
         XapiActivity: {
             activity_id: string;
@@ -1293,13 +1784,20 @@ export interface components {
     headers: never;
     pathItems: never;
 }
+export type Abandon = components['schemas']['Abandon'];
+export type Abandoned = components['schemas']['Abandoned'];
 export type AcceptedJob = components['schemas']['AcceptedJob'];
 export type Activity = components['schemas']['Activity'];
 export type ApiKey = components['schemas']['ApiKey'];
 export type ApiKeyCreate = components['schemas']['ApiKeyCreate'];
 export type ApiKeyCreated = components['schemas']['ApiKeyCreated'];
 export type ApiKeyList = components['schemas']['ApiKeyList'];
+export type AuLaunch = components['schemas']['AuLaunch'];
+export type AuLaunched = components['schemas']['AuLaunched'];
 export type Checks = components['schemas']['Checks'];
+export type Cmi5State = components['schemas']['Cmi5State'];
+export type Delivery = components['schemas']['Delivery'];
+export type DeliveryList = components['schemas']['DeliveryList'];
 export type Dispatch = components['schemas']['Dispatch'];
 export type DispatchCreate = components['schemas']['DispatchCreate'];
 export type DispatchEnvelope = components['schemas']['DispatchEnvelope'];
@@ -1327,6 +1825,8 @@ export type PackageVersion = components['schemas']['PackageVersion'];
 export type Pagination = components['schemas']['Pagination'];
 export type PaginationMetadata = components['schemas']['PaginationMetadata'];
 export type ProcessRequest = components['schemas']['ProcessRequest'];
+export type RotatedSecret = components['schemas']['RotatedSecret'];
+export type RotateSecret = components['schemas']['RotateSecret'];
 export type Score = components['schemas']['Score'];
 export type Session = components['schemas']['Session'];
 export type SessionCreate = components['schemas']['SessionCreate'];
@@ -1336,9 +1836,18 @@ export type SessionEnvelope = components['schemas']['SessionEnvelope'];
 export type SessionList = components['schemas']['SessionList'];
 export type SessionUpdate = components['schemas']['SessionUpdate'];
 export type SessionUpdated = components['schemas']['SessionUpdated'];
+export type TestEvent = components['schemas']['TestEvent'];
+export type Try = components['schemas']['Try'];
 export type UploadForm = components['schemas']['UploadForm'];
 export type UploadTicket = components['schemas']['UploadTicket'];
 export type UploadUrlRequest = components['schemas']['UploadUrlRequest'];
+export type Waive = components['schemas']['Waive'];
+export type Waived = components['schemas']['Waived'];
+export type Webhook = components['schemas']['Webhook'];
+export type WebhookCreate = components['schemas']['WebhookCreate'];
+export type WebhookCreated = components['schemas']['WebhookCreated'];
+export type WebhookList = components['schemas']['WebhookList'];
+export type WebhookUpdate = components['schemas']['WebhookUpdate'];
 export type XapiActivity = components['schemas']['XapiActivity'];
 export type XapiActivityList = components['schemas']['XapiActivityList'];
 export type XapiActor = components['schemas']['XapiActor'];
@@ -2161,6 +2670,454 @@ export interface operations {
             401: components["responses"]["UNAUTHORIZED"];
             403: components["responses"]["FORBIDDEN"];
             404: components["responses"]["NOT_FOUND"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    abandonCmi5Sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Abandon"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Abandoned"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    launchCmi5Au: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuLaunch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuLaunched"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    getCmi5Registration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cmi5State"];
+                };
+            };
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    waiveCmi5Au: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Waive"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Waived"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                limit?: number;
+                page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            /** @description LIMIT_REACHED: 20 endpoints per tenant */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            /** @description WEBHOOK_NOT_FOUND: unknown or another tenant's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            /** @description WEBHOOK_NOT_FOUND: unknown or another tenant's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            /** @description WEBHOOK_NOT_FOUND: unknown or another tenant's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                page?: number;
+                status?: "pending" | "succeeded" | "failed";
+            };
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryList"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            /** @description WEBHOOK_NOT_FOUND: unknown or another tenant's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    retryWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: string;
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"];
+                };
+            };
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            /** @description WEBHOOK_NOT_FOUND or DELIVERY_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotateSecret"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotatedSecret"];
+                };
+            };
+            400: components["responses"]["BAD_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            /** @description WEBHOOK_NOT_FOUND: unknown or another tenant's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            429: components["responses"]["TOO_MANY_REQUESTS"];
+            default: components["responses"]["DEFAULT_ERROR"];
+        };
+    };
+    testWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestEvent"];
+                };
+            };
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            /** @description WEBHOOK_NOT_FOUND: unknown or another tenant's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             429: components["responses"]["TOO_MANY_REQUESTS"];
             default: components["responses"]["DEFAULT_ERROR"];
         };
