@@ -171,12 +171,16 @@
 
   // ---- delivering items -------------------------------------------------------------------------
 
-  function deliver(itemId) {
+  // attempt: the sequencer's "new" or "resume" (SN DB.2), so the server opens the SCO's attempt the same way.
+  function deliver(itemId, attempt) {
     state.current = itemId;
     state.ended = false;
     state.finalCommit = null;
     renderToc();
     var request = { item: itemId };
+    if (attempt) {
+      request.attempt = attempt;
+    }
     if (sequenced && state.baseline) {
       // The sequencer's state as it chose this item travels with the delivery itself.
       request.state = sequencingPatch();
@@ -388,9 +392,11 @@
         state.deliveredWhileUnloading = true;
         state.deliveries += 1;
         var id = activity.id;
+        // A suspended activity is resumed (after suspendAll too, whatever the SCO's cmi.exit said).
+        var attempt = activity.deliveryWasResumed ? "resume" : "new";
         // Deliver outside the sequencer's call stack: the server call is asynchronous.
         setTimeout(function () {
-          deliver(id);
+          deliver(id, attempt);
         }, 0);
       },
       onNavigationValidityUpdate: function (validity) {
