@@ -683,9 +683,25 @@
         } else if (sequencing.currentActivity && config.items[sequencing.currentActivity]) {
           deliver(sequencing.currentActivity); // the page went away while this activity was running
         } else if (!api.processNavigationRequest("start")) {
-          deliver(saved.current || config.resume || config.order[0]);
+          startByChoice(saved.current);
         }
       });
+  }
+
+  // The course does not start by itself (SN SB.2.5: its root does not flow): the learner chooses where to begin,
+  // as ADL CTS CM-04a's "start at Activity 12" expects. Content no choice can reach is launched as before.
+  function startByChoice(lastItem) {
+    var choice = (state.validity && state.validity.choice) || {};
+    var open = Object.keys(choice).some(function (id) {
+      return choice[id] === "true" && config.items[id];
+    });
+    if (!open) {
+      deliver(lastItem || config.resume || config.order[0]);
+      return;
+    }
+    showMessage("Choose where to begin from the table of contents.");
+    renderToc();
+    updateNav();
   }
 
   // What the page shows the outside (tests, and the content, which shares this origin): where the learner
