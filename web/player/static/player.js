@@ -689,13 +689,17 @@
   }
 
   // The course does not start by itself (SN SB.2.5: its root does not flow): the learner chooses where to begin,
-  // as ADL CTS CM-04a's "start at Activity 12" expects. Content no choice can reach is launched as before.
+  // as ADL CTS CM-04a's "start at Activity 12" expects. A course of one item is chosen for the learner.
   function startByChoice(lastItem) {
     var choice = (state.validity && state.validity.choice) || {};
-    var open = Object.keys(choice).some(function (id) {
+    var open = Object.keys(choice).filter(function (id) {
       return choice[id] === "true" && config.items[id];
     });
-    if (!open) {
+    var only = config.order.length === 1 ? config.order[0] : null;
+    if (only && api.processNavigationRequest("choice", only)) {
+      return;
+    }
+    if (!open.length || only) {
       deliver(lastItem || config.resume || config.order[0]);
       return;
     }
