@@ -169,7 +169,7 @@ def _activity(ident: str, title: str, seq: dict[str, Any] | None, children: list
     rollup = (seq.get("rollup_rules") or {}).get("rules")
     if rollup:
         activity["rollupRules"] = {"rules": [_rollup_rule(rule) for rule in rollup]}
-    activity.update(_objectives(seq, ident))
+    activity.update(_objectives(seq))
     activity.update(_limits_and_extras(seq, item or {}))
     if children:
         activity["children"] = [
@@ -214,7 +214,7 @@ def _rollup_rule(rule: dict[str, Any]) -> dict[str, Any]:
     return converted
 
 
-def _objectives(seq: dict[str, Any], activity_id: str) -> dict[str, Any]:
+def _objectives(seq: dict[str, Any]) -> dict[str, Any]:
     objectives = seq.get("objectives") or {}
     adl_maps = {obj.get("objective_id"): obj.get("map_info") or [] for obj in seq.get("adl_objectives") or []}
 
@@ -231,11 +231,12 @@ def _objectives(seq: dict[str, Any], activity_id: str) -> dict[str, Any]:
     result: dict[str, Any] = {}
     primary = objectives.get("primary")
     if primary:
-        # The primary objective's ID is optional in the manifest (IMSSS), but it still decides the activity's
-        # satisfaction (satisfiedByMeasure, minNormalizedMeasure): scorm-again needs an ID to hold it.
-        # ADL CTS MS-05a: a cluster satisfied by its measure and left by its exit rule.
-        result["primaryObjective"] = convert({**primary, "objective_id": primary.get("objective_id")
-                                              or f"{activity_id}#primary"})  # fmt: skip
+        # The primary objective's ID is optional (IMSSS), but it still decides the activity's satisfaction
+        # (satisfiedByMeasure, minNormalizedMeasure). ADL CTS MS-05a: a cluster satisfied by its measure.
+        converted = convert(primary)
+        if not primary.get("objective_id"):
+            del converted["objectiveID"]
+        result["primaryObjective"] = converted
     secondary = [convert(obj) for obj in objectives.get("secondary") or [] if obj.get("objective_id")]
     if secondary:
         result["objectives"] = secondary
