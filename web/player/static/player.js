@@ -459,6 +459,10 @@
   }
 
   function appendNode(list, node) {
+    var hidden = (state.validity && state.validity.hiddenFromChoice) || {};
+    if (hidden[node.id] === "true") {
+      return; // hidden from choice by a sequencing rule: not in the table of contents (CTS MS-07)
+    }
     if (!node.visible) {
       node.children.forEach(function (child) {
         appendNode(list, child);
