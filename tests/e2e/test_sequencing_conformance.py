@@ -141,3 +141,59 @@ class TestLimitConditions:
         wait_current(page, "q2", "API_1484_11")
         assert current_item(page) == "q2"
         assert toc_button(page, "q1").count() == 1
+
+
+# CTS MS-05a's shape: a cluster satisfied by its weighted measure, left by its exit rule, then "previous".
+MEASURED_UNIT = """<item identifier="intro" identifierref="SCO"><title>Intro</title></item>
+<item identifier="unit"><title>Unit</title>
+  <item identifier="u1" identifierref="SCO"><title>U1</title></item>
+  <item identifier="u2" identifierref="SCO"><title>U2</title></item>
+  <item identifier="u3" identifierref="SCO"><title>U3</title>
+    <imsss:sequencing><imsss:rollupRules objectiveMeasureWeight="0.25"/></imsss:sequencing></item>
+  <imsss:sequencing>
+    <imsss:controlMode choice="false" flow="true"/>
+    <imsss:sequencingRules>
+      <imsss:exitConditionRule><imsss:ruleConditions><imsss:ruleCondition condition="satisfied"/>
+        </imsss:ruleConditions><imsss:ruleAction action="exit"/></imsss:exitConditionRule>
+      <imsss:postConditionRule><imsss:ruleConditions><imsss:ruleCondition condition="satisfied"/>
+        </imsss:ruleConditions><imsss:ruleAction action="previous"/></imsss:postConditionRule>
+    </imsss:sequencingRules>
+    <imsss:objectives><imsss:primaryObjective satisfiedByMeasure="true">
+      <imsss:minNormalizedMeasure>0.6</imsss:minNormalizedMeasure></imsss:primaryObjective></imsss:objectives>
+  </imsss:sequencing>
+</item>
+<imsss:sequencing><imsss:controlMode choice="false" flow="true"/></imsss:sequencing>"""
+
+# CTS CM-04a's shape: the root does not flow (no controlMode), so the learner chooses where to begin.
+NO_FLOW = """<item identifier="first" identifierref="SCO"><title>First</title></item>
+<item identifier="second" identifierref="SCO"><title>Second</title></item>"""
+
+
+class TestRulesAndMeasures:
+    def finish_then_continue(self, page: Page, next_item: str, **values: str) -> None:
+        # The SCO ends without a navigation request; the learner's Continue ends its attempt (TB.2.3).
+        set_values(page, cmi__exit="normal", **values)
+        assert call(page, "Terminate", "") == "true"
+        page.wait_for_function("() => !document.getElementById('nav-continue').disabled", timeout=10_000)
+        page.click("#nav-continue")
+        wait_current(page, next_item, "API_1484_11")
+
+    def test_a_cluster_satisfied_by_its_weighted_measure_exits_and_goes_back(self, live_api: LiveApi, page: Page,
+                                                                            tmp_path: Path):
+        package_id = live_api.import_package(build_package(tmp_path, "cts_ms05a_like", MEASURED_UNIT))
+        relaunch(live_api, page, package_id, "intro")
+        self.finish_then_continue(page, "u1")
+        # 1.0 / (1 + 1 + 0.25) = 0.44: not yet satisfied, the flow goes on (SN RB.1.1 counts U3's weight).
+        self.finish_then_continue(page, "u2", cmi__score__scaled="1.0")
+        # 2.0 / 2.25 = 0.89: satisfied, so the exit rule leaves the unit and its post-condition goes back.
+        self.finish_then_continue(page, "intro", cmi__score__scaled="1.0")
+
+    def test_a_course_whose_root_does_not_flow_starts_by_choice(self, live_api: LiveApi, page: Page,
+                                                                tmp_path: Path):
+        package_id = live_api.import_package(build_package(tmp_path, "cts_cm04a_like", NO_FLOW))
+        page.goto(live_api.open_session(package_id)["launch_url"])
+        page.wait_for_selector("#message:not([hidden])")
+        assert "Choose where to begin" in page.locator("#message-text").inner_text()
+        assert current_item(page) is None
+        toc_button(page, "second").click()
+        wait_current(page, "second", "API_1484_11")
