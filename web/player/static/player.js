@@ -173,9 +173,11 @@
 
   // attempt: the sequencer's "new" or "resume" (SN DB.2), so the server opens the SCO's attempt the same way.
   function deliver(itemId, attempt) {
+    // The last SCO's final commit went by beacon: land it before the delivery, which may reopen the same
+    // SCO (a resume after cmi.exit=suspend and a choice of itself, CTS DMB) and must find its data stored.
+    var landed = sendFinalCommit();
     state.current = itemId;
     state.ended = false;
-    state.finalCommit = null;
     renderToc();
     var request = { item: itemId };
     if (attempt) {
@@ -187,7 +189,10 @@
       request.ts = Date.now();
       state.lastSavedState = JSON.stringify(request.state);
     }
-    return post(config.runtime.deliver, request)
+    return landed
+      .then(function () {
+        return post(config.runtime.deliver, request);
+      })
       .then(function (answer) {
         if (state.current !== itemId) {
           return;
