@@ -476,10 +476,13 @@
     }
     var li = document.createElement("li");
     li.dataset.item = node.id;
-    if (node.launchable) {
+    // A cluster the sequencer lets the learner choose is chosen like an item: the sequencer flows into it
+    // (SN SB.2.9). ADL CTS CM-04c: "start at Activity 10", a cluster.
+    var choosableCluster = sequenced && !node.launchable && node.children.length > 0 && allowedChoice(node.id);
+    if (node.launchable || choosableCluster) {
       var button = document.createElement("button");
       button.type = "button";
-      button.className = "status " + (state.statuses[node.id] || "not_attempted");
+      button.className = node.launchable ? "status " + (state.statuses[node.id] || "not_attempted") : "cluster";
       button.textContent = node.title;
       button.disabled = state.ended || !allowedChoice(node.id);
       button.addEventListener("click", function () {
