@@ -36,6 +36,7 @@ blp = Blueprint("player", __name__, url_prefix="/player", template_folder="templ
 VENDOR_DIR = PROJECT_ROOT / "node_modules" / "scorm-again" / "dist"
 # The non-minified bundles: patches/ fixes scorm-again there (a patch to minified code could not be kept).
 VENDOR_FILES = {"scorm12.js", "scorm2004.js"}
+VENDOR_SCRIPT = {"1.2": "scorm12.js", "2004": "scorm2004.js"}
 AUTOCOMMIT_SECONDS = 5
 MAX_COMMIT_BYTES = 2 * 1024 * 1024
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}
@@ -193,7 +194,7 @@ def player_config(learner: LearnerSession, package: PackageInfo, key: str, mode:
         "title": package.title,
         "edition": package.edition,
         "runtime": {"deliver": f"{base}/deliver?k={key}", "state": f"{base}/state?k={key}", "key": key},
-        "vendor": f"/player/vendor/{'scorm12' if package.edition == '1.2' else 'scorm2004'}.js",
+        "vendor": f"/player/vendor/{VENDOR_SCRIPT.get(package.edition, 'scorm2004.js')}",
         "content": f"/content/t/{content}/",
         "outline": activity_tree.outline(package.manifest),
         "items": {i: {"title": item.get("title") or i, "sco": activity_tree.is_sco(item)}
