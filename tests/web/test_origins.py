@@ -77,7 +77,7 @@ class TestApiOriginRefusesThePlayer:
         delivery = player.deliver(launched)
         for method, url in (("GET", launched.url("state")), ("POST", delivery["commit_url"]),
                             ("GET", launched.origin + launched.config["content"] + "shared/launchpage.html"),
-                            ("GET", "/player/vendor/scorm12.min.js"), ("GET", "/player/static/player.js")):  # fmt: skip
+                            ("GET", "/player/vendor/scorm12.js"), ("GET", "/player/static/player.js")):  # fmt: skip
             parts = urlsplit(url)
             path = f"{parts.path}?{parts.query}"  # the same path, on the API origin
             response = client.open(path, method=method, json=cmi12(1) if method == "POST" else None,

@@ -155,12 +155,13 @@ def _activity(ident: str, title: str, seq: dict[str, Any] | None, children: list
               visible: bool, item: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
     seq = seq or {}
     activity: dict[str, Any] = {"id": ident, "title": title, "isVisible": visible}
-    controls = {**_rename(seq.get("control_mode"), _CONTROL_MODE),
+    # IMSSS controlMode: flow defaults to false (scorm-again's own default is true). ADL CTS CM-04a: a root
+    # without flow does not start by itself; the learner chooses where to begin.
+    controls = {"flow": False, **_rename(seq.get("control_mode"), _CONTROL_MODE),
                 **_rename(seq.get("rollup_rules"), _ROLLUP_CONTROLS),
                 **_rename(seq.get("randomization_controls"), _RANDOMIZATION),
                 **_rename(seq.get("constrained_choice_considerations"), _CHOICE_CONSIDERATIONS)}  # fmt: skip
-    if controls:
-        activity["sequencingControls"] = controls
+    activity["sequencingControls"] = controls
     delivery = _rename(seq.get("delivery_controls"), {
         "tracked": "tracked", "completion_set_by_content": "completionSetByContent",
         "objective_set_by_content": "objectiveSetByContent"})  # fmt: skip
@@ -234,8 +235,13 @@ def _objectives(seq: dict[str, Any]) -> dict[str, Any]:
 
     result: dict[str, Any] = {}
     primary = objectives.get("primary")
-    if primary and primary.get("objective_id"):
-        result["primaryObjective"] = convert(primary)
+    if primary:
+        # The primary objective's ID is optional (IMSSS), but it still decides the activity's satisfaction
+        # (satisfiedByMeasure, minNormalizedMeasure). ADL CTS MS-05a: a cluster satisfied by its measure.
+        converted = convert(primary)
+        if not primary.get("objective_id"):
+            del converted["objectiveID"]
+        result["primaryObjective"] = converted
     secondary = [convert(obj) for obj in objectives.get("secondary") or [] if obj.get("objective_id")]
     if secondary:
         result["objectives"] = secondary

@@ -58,8 +58,16 @@ def lock_session(db: Session, session_id: str) -> LearnerSession | None:
     return db.scalar(select(LearnerSession).where(LearnerSession.id == session_id).with_for_update())
 
 
-def deliver(db: Session, learner: LearnerSession, package: PackageInfo, item_id: str) -> Delivery:
+NEW_ATTEMPT, RESUME_ATTEMPT = "new", "resume"
+
+
+def deliver(db: Session, learner: LearnerSession, package: PackageInfo, item_id: str,
+            attempt: str | None = None) -> Delivery:  # fmt: skip
     """Open a learner session of `item_id` (the caller holds the session row lock and commits).
+
+    `attempt` is the sequencer's word on a SCORM 2004 delivery (SN DB.2): `"new"` when it began a
+    new attempt of the activity, `"resume"` when it resumed a suspended one (after `suspendAll`, the
+    SCO's `cmi.exit` need not say `suspend`); None leaves it to how the SCO's last session ended.
 
     Raises:
         RuntimeProblem: `ITEM_NOT_FOUND` when the item is not launchable in this package.
@@ -73,7 +81,7 @@ def deliver(db: Session, learner: LearnerSession, package: PackageInfo, item_id:
         # An asset has no runtime: opening it is all there is to do (SCORM CAM 3.4.1.4).
         record(db, learner, package, item_id, ScoStatus(COMPLETED), attempts=1, suspended=False)
         return Delivery(item_id, item["launch_href"], sco=False)
-    state, previous = _open_state(db, learner, package, item_id)
+    state, previous = _open_state(db, learner, package, item_id, attempt)
     launch = activity_tree.sco_launch(item)
     cmi = initial_cmi.build(
         package.edition, learner_id=learner.user_id, learner_name=learner.user_name or learner.user_id,
@@ -124,15 +132,19 @@ def preview(db: Session, learner: LearnerSession, package: PackageInfo, item_id:
     return Delivery(item_id, item["launch_href"], True, cmi)
 
 
-def _open_state(db: Session, learner: LearnerSession, package: PackageInfo,
-                item_id: str) -> tuple[ScoState, PreviousSession]:  # fmt: skip
+def _open_state(db: Session, learner: LearnerSession, package: PackageInfo, item_id: str,
+                attempt: str | None = None) -> tuple[ScoState, PreviousSession]:  # fmt: skip
     state = latest_sco_state(db, learner, item_id, lock=True)
     if state is None:
         return _new_state(db, learner, item_id, 1), PreviousSession()
     if not state.closed:
         close_launch(learner, state, terminated=False)  # the last launch was abandoned (closed tab, crash)
     previous = PreviousSession(launched=state.launch_count > 0, exit=state.exit, terminated=state.terminated)
-    if initial_cmi.starts_new_attempt(package.edition, previous):
+    if package.edition == "2004" and attempt == RESUME_ATTEMPT and previous.launched:
+        # Suspended by the sequencer (suspendAll): the attempt goes on, resumed (RTE 4.2.7 cmi.entry).
+        return state, replace(previous, exit="suspend", terminated=False)
+    new = previous.launched and attempt == NEW_ATTEMPT and package.edition == "2004"
+    if new or initial_cmi.starts_new_attempt(package.edition, previous):
         return _new_state(db, learner, item_id, state.sco_attempt + 1), PreviousSession()
     return state, previous
 

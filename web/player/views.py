@@ -34,9 +34,9 @@ from web.webhooks import events as webhook_events
 
 blp = Blueprint("player", __name__, url_prefix="/player", template_folder="templates", static_folder="static")
 VENDOR_DIR = PROJECT_ROOT / "node_modules" / "scorm-again" / "dist"
-# SCORM 2004 runs the non-minified build: patches/scorm-again+*.patch fix it for ADL's CTS (not the .min.js).
-VENDOR_FILES = {"scorm12.min.js", "scorm12.js", "scorm2004.js"}
-VENDOR_SCRIPT = {"1.2": "scorm12.min.js", "2004": "scorm2004.js"}
+# The non-minified bundles: patches/ fixes scorm-again there (a patch to minified code could not be kept).
+VENDOR_FILES = {"scorm12.js", "scorm2004.js"}
+VENDOR_SCRIPT = {"1.2": "scorm12.js", "2004": "scorm2004.js"}
 AUTOCOMMIT_SECONDS = 5
 MAX_COMMIT_BYTES = 2 * 1024 * 1024
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}
@@ -251,13 +251,19 @@ def deliver(session_id: str) -> Response:
         return _preview(session_id, claims, package, item_id)
     learner = _locked_learner(session_id, claims)
     try:
-        delivery = runtime.deliver(db(), learner, package, item_id)
+        delivery = runtime.deliver(db(), learner, package, item_id, _attempt_word(body))
     except runtime.RuntimeProblem as err:
         raise ApiError(409 if err.code == "ITEM_UNAVAILABLE" else 404, err.code, err.message) from None
     if isinstance(body, dict) and "state" in body:
         runtime.save_sequencing_state(learner, body["state"], body.get("ts"), delivery.item_id, package)
     xapi_report.commit(db(), services().redis)
     return _delivered(learner, package, delivery, f"{delivery.state_id}/{delivery.launch}")
+
+
+def _attempt_word(body: Any) -> str | None:
+    """The sequencer's `attempt` ("new" or "resume") in a delivery request; anything else is no word."""
+    word = body.get("attempt") if isinstance(body, dict) else None
+    return word if word in (runtime.NEW_ATTEMPT, runtime.RESUME_ATTEMPT) else None
 
 
 def _preview(session_id: str, claims: Claims, package: PackageInfo, item_id: str) -> Response:

@@ -133,6 +133,40 @@ class TestAttempts2004:
         assert session["time_spent_seconds"] == 2
 
 
+    def deliver_as(self, player, launched, attempt: str) -> dict[str, Any]:
+        response = player.client.post(launched.url("deliver"), json={"item": launched.config["resume"],
+                                                                     "attempt": attempt})  # fmt: skip
+        assert response.status_code == 200, response.json
+        delivery = dict(response.json)
+        delivery["commit_url"] = launched.origin + delivery["commit_url"]
+        return delivery
+
+    def test_a_sco_suspended_by_suspend_all_resumes_with_its_data(self, player, tenant):
+        # CTS DMB Act1V6/V7: the sequencer resumed the activity; the SCO's cmi.exit was not "suspend".
+        _, launched = player.start(tenant, GOLF_2004)
+        delivery = player.deliver(launched)
+        player.commit(delivery, cmi2004(1, terminate=True, suspend_data="visit=7", session_time="P29D"))
+        resumed = self.deliver_as(player, launched, "resume")["cmi"]["cmi"]
+        # 29 days
+        assert (resumed["entry"], resumed["suspend_data"], resumed["total_time"]) == ("resume", "visit=7", "PT696H")
+        assert resumed["completion_status"] == "incomplete"
+
+    def test_the_sequencers_new_attempt_starts_afresh_even_after_a_suspend(self, player, tenant):
+        # SN DB.2: the sequencer began a new attempt (the suspended one was ended, e.g. by exitAll).
+        opened, launched = player.start(tenant, GOLF_2004)
+        delivery = player.deliver(launched)
+        player.commit(delivery, cmi2004(1, terminate=True, exit="suspend", suspend_data="d"))
+        fresh = self.deliver_as(player, launched, "new")["cmi"]["cmi"]
+        assert (fresh["entry"], fresh.get("suspend_data")) == ("ab-initio", None)
+        assert player.session(tenant, opened["session"]["id"])["activities"][0]["sco_attempt"] == 2
+
+    def test_an_unknown_attempt_word_is_no_word(self, player, tenant):
+        _, launched = player.start(tenant, GOLF_2004)
+        delivery = player.deliver(launched)
+        player.commit(delivery, cmi2004(1, terminate=True, exit="suspend", suspend_data="d"))
+        resumed = self.deliver_as(player, launched, "sideways")["cmi"]["cmi"]
+        assert (resumed["entry"], resumed["suspend_data"]) == ("resume", "d")
+
 class TestCourseStatus:
     def finish(self, player, launched, item: str, seq: int, **cmi: Any) -> None:
         delivery = player.deliver(launched, item)

@@ -171,19 +171,28 @@
 
   // ---- delivering items -------------------------------------------------------------------------
 
-  function deliver(itemId) {
+  // attempt: the sequencer's "new" or "resume" (SN DB.2), so the server opens the SCO's attempt the same way.
+  function deliver(itemId, attempt) {
+    // The last SCO's final commit went by beacon: land it before the delivery, which may reopen the same
+    // SCO (a resume after cmi.exit=suspend and a choice of itself, CTS DMB) and must find its data stored.
+    var landed = sendFinalCommit();
     state.current = itemId;
     state.ended = false;
-    state.finalCommit = null;
     renderToc();
     var request = { item: itemId };
+    if (attempt) {
+      request.attempt = attempt;
+    }
     if (sequenced && state.baseline) {
       // The sequencer's state as it chose this item travels with the delivery itself.
       request.state = sequencingPatch();
       request.ts = Date.now();
       state.lastSavedState = JSON.stringify(request.state);
     }
-    return post(config.runtime.deliver, request)
+    return landed
+      .then(function () {
+        return post(config.runtime.deliver, request);
+      })
       .then(function (answer) {
         if (state.current !== itemId) {
           return;
@@ -389,9 +398,11 @@
         state.deliveredWhileUnloading = true;
         state.deliveries += 1;
         var id = activity.id;
+        // A suspended activity is resumed (after suspendAll too, whatever the SCO's cmi.exit said).
+        var attempt = activity.deliveryWasResumed ? "resume" : "new";
         // Deliver outside the sequencer's call stack: the server call is asynchronous.
         setTimeout(function () {
-          deliver(id);
+          deliver(id, attempt);
         }, 0);
       },
       onNavigationValidityUpdate: function (validity) {
@@ -454,6 +465,10 @@
   }
 
   function appendNode(list, node) {
+    var hidden = (state.validity && state.validity.hiddenFromChoice) || {};
+    if (hidden[node.id] === "true") {
+      return; // hidden from choice by a sequencing rule: not in the table of contents (CTS MS-07)
+    }
     if (!node.visible) {
       node.children.forEach(function (child) {
         appendNode(list, child);
@@ -462,10 +477,13 @@
     }
     var li = document.createElement("li");
     li.dataset.item = node.id;
-    if (node.launchable) {
+    // A cluster the sequencer lets the learner choose is chosen like an item: the sequencer flows into it
+    // (SN SB.2.9). ADL CTS CM-04c: "start at Activity 10", a cluster.
+    var choosableCluster = sequenced && !node.launchable && node.children.length > 0 && allowedChoice(node.id);
+    if (node.launchable || choosableCluster) {
       var button = document.createElement("button");
       button.type = "button";
-      button.className = "status " + (state.statuses[node.id] || "not_attempted");
+      button.className = node.launchable ? "status " + (state.statuses[node.id] || "not_attempted") : "cluster";
       button.textContent = node.title;
       button.disabled = state.ended || !allowedChoice(node.id);
       button.addEventListener("click", function () {
@@ -691,9 +709,29 @@
         } else if (sequencing.currentActivity && config.items[sequencing.currentActivity]) {
           deliver(sequencing.currentActivity); // the page went away while this activity was running
         } else if (!api.processNavigationRequest("start")) {
-          deliver(saved.current || config.resume || config.order[0]);
+          startByChoice(saved.current);
         }
       });
+  }
+
+  // The course does not start by itself (SN SB.2.5: its root does not flow): the learner chooses where to begin,
+  // as ADL CTS CM-04a's "start at Activity 12" expects. A course of one item is chosen for the learner.
+  function startByChoice(lastItem) {
+    var choice = (state.validity && state.validity.choice) || {};
+    var open = Object.keys(choice).filter(function (id) {
+      return choice[id] === "true" && config.items[id];
+    });
+    var only = config.order.length === 1 ? config.order[0] : null;
+    if (only && api.processNavigationRequest("choice", only)) {
+      return;
+    }
+    if (!open.length || only) {
+      deliver(lastItem || config.resume || config.order[0]);
+      return;
+    }
+    showMessage("Choose where to begin from the table of contents.");
+    renderToc();
+    updateNav();
   }
 
   // What the page shows the outside (tests, and the content, which shares this origin): where the learner

@@ -1,0 +1,199 @@
+"""SCORM 2004 sequencing and navigation cases of ADL's 4th Edition CTS, in a real browser.
+
+Each test builds a small SCORM 2004 package shaped like the CTS package that found the defect
+(DMB, T-01a) and drives the player as that package's SCO does: its calls go to the real
+scorm-again runtime (patched by patches/scorm-again+3.4.3+002+sequencing.patch) and the
+real server.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.e2e.conftest import LiveApi
+from tests.e2e.test_navigation import current_item, toc_button, wait_current
+
+# A SCO that only opens its session: the test makes the SCO's other calls.
+SCO_HTML = """<!doctype html><html><head><title>SCO</title><script>
+var api = window.parent.API_1484_11; api.Initialize("");
+</script></head><body>SCO</body></html>"""
+
+MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest identifier="{id}" version="1" xmlns="http://www.imsglobal.org/xsd/imscp_v1p1"
+  xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3" xmlns:adlseq="http://www.adlnet.org/xsd/adlseq_v1p3"
+  xmlns:adlnav="http://www.adlnet.org/xsd/adlnav_v1p3" xmlns:imsss="http://www.imsglobal.org/xsd/imsss">
+  <metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>
+  <organizations default="org"><organization identifier="org"><title>{id}</title>
+{items}
+  </organization></organizations>
+  <resources><resource identifier="SCO" type="webcontent" adlcp:scormType="sco" href="sco.html">
+    <file href="sco.html"/></resource></resources>
+</manifest>"""
+
+# One SCO alone in its course (CTS DMB).
+ONE_SCO = """<item identifier="activity_1" identifierref="SCO"><title>Activity 1</title></item>"""
+
+# CTS T-01a's shape: a flow-only, forward-only cluster tried once (attempt limit 1), then a second SCO.
+PRETEST = """<item identifier="pretest"><title>Pretest</title>
+  <item identifier="q1" identifierref="SCO"><title>Question 1</title></item>
+  <item identifier="q2" identifierref="SCO"><title>Question 2</title></item>
+  <imsss:sequencing>
+    <imsss:controlMode choice="false" flow="true" forwardOnly="true"/>
+    <imsss:limitConditions attemptLimit="1"/>
+  </imsss:sequencing>
+</item>
+<imsss:sequencing><imsss:controlMode choice="false" flow="true"/></imsss:sequencing>"""
+
+
+def build_package(tmp_path: Path, name: str, items: str) -> Path:
+    path = tmp_path / f"{name}.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("imsmanifest.xml", MANIFEST.format(id=name, items=items))
+        archive.writestr("sco.html", SCO_HTML)
+    return path
+
+
+def call(page: Page, method: str, *args: str) -> str:
+    quoted = ", ".join(repr(arg) for arg in args)
+    return page.evaluate(f"() => window.API_1484_11.{method}({quoted})")
+
+
+def set_values(page: Page, **values: str) -> None:
+    for element, value in values.items():
+        assert call(page, "SetValue", element.replace("__", "."), value) == "true", element
+
+
+def launches(page: Page) -> int:
+    """How many times the player has delivered a SCO on this page (each delivery POSTs /deliver)."""
+    return page.evaluate("() => performance.getEntriesByType('resource')"
+                         ".filter(e => e.name.includes('/deliver')).length")
+
+
+def relaunch(live_api: LiveApi, page: Page, package_id: str, item: str) -> None:
+    page.goto(live_api.open_session(package_id)["launch_url"])
+    wait_current(page, item, "API_1484_11")
+
+
+@pytest.fixture
+def one_sco(live_api: LiveApi, tmp_path: Path) -> str:
+    return live_api.import_package(build_package(tmp_path, "cts_dmb_like", ONE_SCO))
+
+
+class TestSuspendAndResume:
+    def test_a_sco_that_suspends_and_chooses_itself_is_launched_again_resumed(self, live_api: LiveApi,
+                                                                                page: Page, one_sco: str):
+        # CTS DMB Act1V1: cmi.exit=suspend, adl.nav.request={target=activity_1}choice, Terminate.
+        relaunch(live_api, page, one_sco, "activity_1")
+        assert call(page, "GetValue", "cmi.entry") == "ab-initio"
+        before = launches(page)
+        set_values(page, cmi__suspend_data="visit=2", cmi__session_time="PT1M", cmi__exit="suspend")
+        set_values(page, adl__nav__request="{target=activity_1}choice")
+        assert call(page, "Terminate", "") == "true"
+        page.wait_for_function(f"() => performance.getEntriesByType('resource')"
+                               f".filter(e => e.name.includes('/deliver')).length > {before}", timeout=10_000)
+        wait_current(page, "activity_1", "API_1484_11")
+        assert call(page, "GetValue", "cmi.entry") == "resume"
+        assert call(page, "GetValue", "cmi.suspend_data") == "visit=2"
+        assert call(page, "GetValue", "cmi.total_time") == "PT1M"
+
+    def test_suspend_all_then_a_new_launch_resumes_the_sco_with_its_data(self, live_api: LiveApi, page: Page,
+                                                                         one_sco: str):
+        # CTS DMB Act1V6/V7: suspendAll without cmi.exit=suspend still suspends the SCO's attempt.
+        relaunch(live_api, page, one_sco, "activity_1")
+        set_values(page, cmi__completion_status="incomplete", cmi__session_time="P0Y029DT0H",
+                   cmi__suspend_data="visit=7")  # fmt: skip
+        set_values(page, adl__nav__request="suspendAll")
+        assert call(page, "Terminate", "") == "true"
+        page.wait_for_function("() => window.AllurePlayer.state.ended === true", timeout=10_000)
+
+        relaunch(live_api, page, one_sco, "activity_1")
+        assert call(page, "GetValue", "cmi.entry") == "resume"
+        assert call(page, "GetValue", "cmi.total_time") == "PT696H"  # 29 days
+        assert call(page, "GetValue", "cmi.suspend_data") == "visit=7"
+        assert call(page, "GetValue", "cmi.completion_status") == "incomplete"
+
+    def test_exit_time_out_ends_the_attempt(self, live_api: LiveApi, page: Page, one_sco: str):
+        # CTS DMB Act1V5/V6: after cmi.exit=time-out the next launch starts a new attempt.
+        relaunch(live_api, page, one_sco, "activity_1")
+        set_values(page, cmi__completion_status="incomplete", cmi__session_time="PT1M",
+                   cmi__suspend_data="visit=6", cmi__exit="time-out")  # fmt: skip
+        assert call(page, "Terminate", "") == "true"
+        page.wait_for_timeout(1500)
+
+        relaunch(live_api, page, one_sco, "activity_1")
+        assert call(page, "GetValue", "cmi.entry") == "ab-initio"
+        assert call(page, "GetValue", "cmi.total_time") in ("PT0S", "PT0H0M0S")
+        assert call(page, "GetValue", "cmi.suspend_data") == ""
+
+
+class TestLimitConditions:
+    def test_continue_within_a_cluster_tried_once_is_not_refused(self, live_api: LiveApi, page: Page,
+                                                                 tmp_path: Path):
+        # CTS T-01a: UP.1 does not check the limits of an activity whose attempt is still active.
+        package_id = live_api.import_package(build_package(tmp_path, "cts_t01a_like", PRETEST))
+        relaunch(live_api, page, package_id, "q1")
+        set_values(page, cmi__exit="normal", adl__nav__request="continue")
+        assert call(page, "Terminate", "") == "true"
+        wait_current(page, "q2", "API_1484_11")
+        assert current_item(page) == "q2"
+        assert toc_button(page, "q1").count() == 1
+
+
+# CTS MS-05a's shape: a cluster satisfied by its weighted measure, left by its exit rule, then "previous".
+MEASURED_UNIT = """<item identifier="intro" identifierref="SCO"><title>Intro</title></item>
+<item identifier="unit"><title>Unit</title>
+  <item identifier="u1" identifierref="SCO"><title>U1</title></item>
+  <item identifier="u2" identifierref="SCO"><title>U2</title></item>
+  <item identifier="u3" identifierref="SCO"><title>U3</title>
+    <imsss:sequencing><imsss:rollupRules objectiveMeasureWeight="0.25"/></imsss:sequencing></item>
+  <imsss:sequencing>
+    <imsss:controlMode choice="false" flow="true"/>
+    <imsss:sequencingRules>
+      <imsss:exitConditionRule><imsss:ruleConditions><imsss:ruleCondition condition="satisfied"/>
+        </imsss:ruleConditions><imsss:ruleAction action="exit"/></imsss:exitConditionRule>
+      <imsss:postConditionRule><imsss:ruleConditions><imsss:ruleCondition condition="satisfied"/>
+        </imsss:ruleConditions><imsss:ruleAction action="previous"/></imsss:postConditionRule>
+    </imsss:sequencingRules>
+    <imsss:objectives><imsss:primaryObjective satisfiedByMeasure="true">
+      <imsss:minNormalizedMeasure>0.6</imsss:minNormalizedMeasure></imsss:primaryObjective></imsss:objectives>
+  </imsss:sequencing>
+</item>
+<imsss:sequencing><imsss:controlMode choice="false" flow="true"/></imsss:sequencing>"""
+
+# CTS CM-04a's shape: the root does not flow (no controlMode), so the learner chooses where to begin.
+NO_FLOW = """<item identifier="first" identifierref="SCO"><title>First</title></item>
+<item identifier="second" identifierref="SCO"><title>Second</title></item>"""
+
+
+class TestRulesAndMeasures:
+    def finish_then_continue(self, page: Page, next_item: str, **values: str) -> None:
+        # The SCO ends without a navigation request; the learner's Continue ends its attempt (TB.2.3).
+        set_values(page, cmi__exit="normal", **values)
+        assert call(page, "Terminate", "") == "true"
+        page.wait_for_function("() => !document.getElementById('nav-continue').disabled", timeout=10_000)
+        page.click("#nav-continue")
+        wait_current(page, next_item, "API_1484_11")
+
+    def test_a_cluster_satisfied_by_its_weighted_measure_exits_and_goes_back(self, live_api: LiveApi, page: Page,
+                                                                            tmp_path: Path):
+        package_id = live_api.import_package(build_package(tmp_path, "cts_ms05a_like", MEASURED_UNIT))
+        relaunch(live_api, page, package_id, "intro")
+        self.finish_then_continue(page, "u1")
+        # 1.0 / (1 + 1 + 0.25) = 0.44: not yet satisfied, the flow goes on (SN RB.1.1 counts U3's weight).
+        self.finish_then_continue(page, "u2", cmi__score__scaled="1.0")
+        # 2.0 / 2.25 = 0.89: satisfied, so the exit rule leaves the unit and its post-condition goes back.
+        self.finish_then_continue(page, "intro", cmi__score__scaled="1.0")
+
+    def test_a_course_whose_root_does_not_flow_starts_by_choice(self, live_api: LiveApi, page: Page,
+                                                                tmp_path: Path):
+        package_id = live_api.import_package(build_package(tmp_path, "cts_cm04a_like", NO_FLOW))
+        page.goto(live_api.open_session(package_id)["launch_url"])
+        page.wait_for_selector("#message:not([hidden])")
+        assert "Choose where to begin" in page.locator("#message-text").inner_text()
+        assert current_item(page) is None
+        toc_button(page, "second").click()
+        wait_current(page, "second", "API_1484_11")
