@@ -73,19 +73,6 @@ def _client(header: str | None) -> LrsClient | None:
     return credentials.authenticate(db(), header) if content_tenant() is None else None
 
 
-def _client(header: str | None) -> LrsClient | None:
-    """The caller: a launch credential, or (on the API origin only) a tenant's LRS credential.
-
-    On a content origin only launch credentials of that origin's tenant are taken: content
-    reaches its launch's LRS scope there, same-origin, and nothing else.
-    """
-    if launch_credentials.is_launch_header(header):
-        client = launch_credentials.authenticate(db(), header)
-        tenant = content_tenant()
-        return client if client is not None and tenant in (None, client.tenant_id.lower()) else None
-    return credentials.authenticate(db(), header) if content_tenant() is None else None
-
-
 @blp.after_request
 def _xapi_headers(response: Response) -> Response:
     response = cmi5_guard.after(response)
