@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.dispatches",
     "tests.fixtures.player",
     "tests.fixtures.xapi",
+    "tests.fixtures.webhook_receiver",
 ]

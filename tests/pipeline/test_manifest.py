@@ -15,68 +15,7 @@ from pipeline.manifest.hrefs import join_base, resolve_href, with_parameters
 from pipeline.package_type import IMPORTED_TYPES
 from pipeline.zip_validation import validate_zip
 from tests.fixtures import hostile_zips
-from tests.fixtures.corpus import CORPUS
-
-# (standard, edition, sco_count) for packages that import; an error code for those that must not.
-EXPECTED: dict[str, tuple[str, str | None, int] | str] = {
-    "scorm12/emp_ContentPackagingWithMetadata_SCORM12.zip": ("scorm12", None, 1),
-    "scorm12/golf_ContentPackagingOneFilePerSCO_SCORM12.zip": ("scorm12", None, 0),
-    "scorm12/golf_RuntimeBasicCalls_SCORM12.zip": ("scorm12", None, 1),
-    "scorm12/moodle_RuntimeMinimumCalls_SCORM12-mini.zip": ("scorm12", None, 9),
-    "scorm12/moodle_RuntimeMinimumCalls_SCORM12.zip": ("scorm12", None, 18),
-    "scorm12/moodle_singlesco_scorm12.zip": ("scorm12", None, 1),
-    "scorm12/moodle_singlescobasic.zip": ("scorm12", None, 1),
-    "scorm12/moodle_validscorm.zip": ("scorm12", None, 0),
-    "scorm12/invalid_emp_MalformedXml_SCORM12.zip": "MANIFEST_INVALID_XML",
-    "scorm12/invalid_emp_MissingRequiredFields_SCORM12.zip": "MANIFEST_INVALID",
-    "scorm12/invalid_moodle_badscorm.zip": "MANIFEST_NOT_FOUND",
-    "scorm12/invalid_moodle_invalid.zip": "MANIFEST_NOT_FOUND",
-    "scorm12/invalid_moodle_singlescobasic_missingorg.zip": "MANIFEST_INVALID",
-    "scorm2004/adlcts_LMSTestPackage_DMI.zip": ("scorm2004", "4th", 4),
-    "scorm2004/adlcts_LMSTestPackage_SX-05.zip": ("scorm2004", "4th", 1),
-    "scorm2004/emp_ContentPackagingNoSchemaVersion_SCORM20042ndEdition.zip": ("scorm2004", "2nd", 1),
-    "scorm2004/golf_ContentPackagingMetadata_SCORM20043rdEdition.zip": ("scorm2004", "3rd", 1),
-    "scorm2004/golf_ContentPackagingSingleSCO_SCORM20042ndEdition.zip": ("scorm2004", "2nd", 1),
-    "scorm2004/golf_SequencingForcedSequential_SCORM20043rdEdition.zip": ("scorm2004", "3rd", 5),
-    "scorm2004/golf_SequencingPostTestRollup4thEd_SCORM20044thEdition.zip": ("scorm2004", "4th", 5),
-    "scorm2004/golf_SequencingRandomTest_SCORM20043rdEdition.zip": ("scorm2004", "3rd", 5),
-    "scorm2004/invalid_emp_InvalidMissingOrgIdentifier_SCORM20043rdEdition.zip": "MANIFEST_INVALID",
-    "scorm2004/moodle_RuntimeBasicCalls_SCORM20043rdEdition.zip": ("scorm2004", "3rd", 1),
-    "aicc/emp_aicc.zip": ("aicc", None, 1),
-    "aicc/emp_aicc_complex.zip": ("aicc", None, 3),
-    "aicc/moodle_validaicc.zip": "AICC_FILES_MISSING",  # a lone .cst: no course, nothing to launch
-    "tincan/emp_xapi_basic_course.zip": ("tincan", None, 1),
-    "tincan/rustici_GolfExample_TCAPI.zip": ("tincan", None, 1),
-    "tincan/rustici_JsTetris_TCAPI.zip": ("tincan", None, 1),
-    "cmi5/catapult_lts_101-one-thousand-aus.zip": ("cmi5", None, 1001),
-    "cmi5/catapult_multi_au_framed.zip": ("cmi5", None, 8),
-    "cmi5/xml/101-one-thousand-aus.xml": ("cmi5", None, 1001),
-    "cmi5/xml/201-1-iris-course-id.xml": "CMI5_ID_NOT_IRI",
-    "cmi5/xml/205-3-duplicated-au.xml": "CMI5_DUPLICATE_ID",
-    "cmi5/xml/207-1-invalid-courseStructure.xml": "CMI5_SCHEMA_INVALID",
-    "cmi5/invalid_catapult_lts_201-1-iris-course-id.zip": "CMI5_ID_NOT_IRI",
-    "cmi5/invalid_catapult_lts_203-1-relative-url-no-reference.zip": "CMI5_AU_FILE_MISSING",
-    "cmi5/invalid_catapult_lts_207-1-invalid-courseStructure.zip": "CMI5_SCHEMA_INVALID",
-    "cmi5/invalid_catapult_lts_209-1-not-a-zip.zip": "NOT_A_ZIP",
-    "cmi5/invalid_catapult_lts_210-1-no-cmi5-xml.zip": "MANIFEST_NOT_FOUND",
-}
-CLEAR_CODES = {
-    "NOT_A_ZIP", "ZIP_INVALID", "ZIP_TRUNCATED", "MANIFEST_NOT_FOUND", "MANIFEST_INVALID_XML", "MANIFEST_INVALID",
-    "MANIFEST_UNSAFE_XML", "MANIFEST_TOO_LARGE", "UNSUPPORTED_PACKAGE_TYPE",
-}  # fmt: skip
-
-
-def corpus_files() -> list[str]:
-    files = sorted(CORPUS.glob("*/*.zip")) + sorted(CORPUS.glob("cmi5/xml/*.xml"))
-    return [str(path.relative_to(CORPUS)) for path in files]
-
-
-def expectation(relative: str) -> tuple[str, str | None, int] | str | None:
-    """The table's entry, else what SOURCES.md states for the folder and name."""
-    if relative in EXPECTED:
-        return EXPECTED[relative]
-    name = relative.rsplit("/", 1)[-1]
-    return None if name.startswith("invalid_") else "import"
+from tests.fixtures.corpus import CLEAR_CODES, CORPUS, EXPECTED, corpus_files, expectation
 
 
 def inspect(path: Path) -> ManifestResult:

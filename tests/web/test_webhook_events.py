@@ -14,23 +14,12 @@ from tests.fixtures.corpus import CORPUS
 from tests.fixtures.platform import TenantKey
 from tests.fixtures.player import GOLF_12, cmi12, content_client
 from tests.fixtures.tincan import launch_tincan, send
-from tests.fixtures.webhook_receiver import Receiver, start_receiver, stop_receiver
-from workers.context import worker_context
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    started = start_receiver()
-    yield started
-    stop_receiver(started)
+from tests.fixtures.webhook_receiver import Receiver, allow_private_receivers
 
 
 @pytest.fixture
 def settings(base_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    monkeypatch.setenv("AC_WEBHOOKS_ALLOW_PRIVATE_NETWORKS", "true")
-    worker_context.cache_clear()
-    yield base_settings.with_overrides(webhooks_allow_private_networks=True)
-    worker_context.cache_clear()
+    yield from allow_private_receivers(base_settings, monkeypatch)
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from models.db import transaction
 from models.webhook_events import record_event
 from models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEvent
 from tests.fixtures.platform import TenantKey
-from tests.fixtures.webhook_receiver import HANG, Receiver, start_receiver, stop_receiver
+from tests.fixtures.webhook_receiver import HANG, allow_private_receivers, start_receiver, stop_receiver
 from workers.context import worker_context
 from workers.queues import WEBHOOKS, get_queue
 from workers.webhook_http import refused_address
@@ -37,20 +37,8 @@ EVENT = "package.deleted"
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    started = start_receiver()
-    yield started
-    stop_receiver(started)
-
-
-@pytest.fixture
 def settings(base_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    # Receivers on this machine are loopback: allowed here (and in RQ jobs run here), refused by default.
-    monkeypatch.setenv("AC_WEBHOOKS_ALLOW_PRIVATE_NETWORKS", "true")
-    monkeypatch.setenv("AC_WEBHOOK_TIMEOUT_SECONDS", "1")
-    worker_context.cache_clear()
-    yield base_settings.with_overrides(webhooks_allow_private_networks=True, webhook_timeout_seconds=1.0)
-    worker_context.cache_clear()
+    yield from allow_private_receivers(base_settings, monkeypatch, webhook_timeout_seconds=1.0)
 
 
 def create_webhook(client: FlaskClient, tenant: TenantKey, url: str, events: list[str] | None = None) -> dict:

@@ -158,16 +158,21 @@ def _judged(result: dict[str, Any], facts: SessionFacts, statement: dict[str, An
     return None
 
 
+def _scaled(result: dict[str, Any]) -> float | None:
+    score = result.get("score")
+    scaled = score.get("scaled") if isinstance(score, dict) else None
+    return scaled if isinstance(scaled, int | float) else None
+
+
 def _passed(result: dict[str, Any], facts: SessionFacts, statement: dict[str, Any]) -> Violation | None:
     if facts.passed:
         return Violation("9.3.0.0-2", "passed is sent once per registration.")
     if result.get("success") is not True:
         return Violation("9.5.2.0-1", "passed carries result.success true.")
     problem = _judged(result, facts, statement, "passed")
-    scaled = (result.get("score") or {}).get("scaled") if isinstance(result.get("score"), dict) else None
-    if problem is None and facts.mastery_score is not None and isinstance(scaled, int | float):
-        if scaled < facts.mastery_score:
-            return Violation("9.3.4.0-2", "A passed score is at least the masteryScore.")
+    scaled = _scaled(result)
+    if problem is None and facts.mastery_score is not None and scaled is not None and scaled < facts.mastery_score:
+        return Violation("9.3.4.0-2", "A passed score is at least the masteryScore.")
     return problem
 
 
@@ -177,8 +182,7 @@ def _failed(result: dict[str, Any], facts: SessionFacts, statement: dict[str, An
     if result.get("success") is not False:
         return Violation("9.5.2.0-2", "failed carries result.success false.")
     problem = _judged(result, facts, statement, "failed")
-    scaled = (result.get("score") or {}).get("scaled") if isinstance(result.get("score"), dict) else None
-    if problem is None and facts.mastery_score is not None and isinstance(scaled, int | float):
-        if scaled >= facts.mastery_score:
-            return Violation("9.3.5.0-2", "A failed score is below the masteryScore.")
+    scaled = _scaled(result)
+    if problem is None and facts.mastery_score is not None and scaled is not None and scaled >= facts.mastery_score:
+        return Violation("9.3.5.0-2", "A failed score is below the masteryScore.")
     return problem

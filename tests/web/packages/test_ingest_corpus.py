@@ -8,27 +8,13 @@ import pytest
 
 from pipeline.package_type import IMPORTED_TYPES
 from pipeline.zip_validation import validate_zip
-from tests.fixtures.corpus import CORPUS
-from tests.pipeline.test_manifest import corpus_files, expectation
-
-# The service imports cmi5 (the pipeline's own default still takes SCORM only).
-API_EXPECTED: dict[str, tuple[str, str | None, int] | str] = {
-    "cmi5/catapult_lts_101-one-thousand-aus.zip": ("cmi5", None, 1001),
-    "cmi5/catapult_multi_au_framed.zip": ("cmi5", None, 8),
-    "cmi5/xml/101-one-thousand-aus.xml": ("cmi5", None, 1001),
-    "cmi5/xml/201-1-iris-course-id.xml": "CMI5_ID_NOT_IRI",
-    "cmi5/xml/205-3-duplicated-au.xml": "CMI5_DUPLICATE_ID",
-    "cmi5/xml/207-1-invalid-courseStructure.xml": "CMI5_SCHEMA_INVALID",
-    "cmi5/invalid_catapult_lts_201-1-iris-course-id.zip": "CMI5_ID_NOT_IRI",
-    "cmi5/invalid_catapult_lts_203-1-relative-url-no-reference.zip": "CMI5_AU_FILE_MISSING",
-    "cmi5/invalid_catapult_lts_207-1-invalid-courseStructure.zip": "CMI5_SCHEMA_INVALID",
-}
+from tests.fixtures.corpus import CORPUS, corpus_files, expectation
 
 
 @pytest.mark.parametrize("relative", corpus_files())
 def test_corpus_package_through_api_should_import_or_fail_clearly(ingest, tenant, relative):
     path = CORPUS / relative
-    expected = API_EXPECTED.get(relative) or expectation(relative)
+    expected = expectation(relative)
     # Bare cmi5 XML course structures are uploaded under a .zip name, as a confused user would.
     job = ingest.import_bytes(tenant, path.read_bytes(), path.stem + ".zip")
     packages_prefix = f"tenants/{tenant.tenant_id}/packages/"
