@@ -4,7 +4,10 @@
  * `createClient({ baseUrl, apiKey })` answers an openapi-fetch client typed by `schema.ts` (generated
  * from the service's OpenAPI by `make sdk`): every route, its parameters, bodies and answers. Its
  * calls throw `AllureApiError` (status, code, details, requestId) for any answer outside 2xx, so a
- * returned `data` is the success body. 429 and 503 answers are tried again after `Retry-After`.
+ * returned `data` is the success body.
+ * Any call is tried again after a 429 or a 503 (honouring `Retry-After`) or when no connection could be
+ * made; 500, 502, 504 and broken connections only for idempotent methods, with jittered backoff.
+ * `iterate(path, query)` walks every page of a list route.
  * `uploadPackage` runs the long flow: upload-url → PUT to storage (streamed, with progress) →
  * process → wait for the job → the ready package.
  */
@@ -14,12 +17,41 @@ import { basename } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import createFetchClient, { type Client, type Middleware } from "openapi-fetch";
-import type { ErrorEnvelope, Job, PackageDetail, paths } from "./schema.js";
+import type {
+  DispatchList, ErrorEnvelope, Job, JobList, PackageDetail, PackageList, paths, SessionList, XapiStatementList,
+} from "./schema.js";
 
 export type * from "./schema.js";
 
 export const USER_AGENT = "allure-connect-node/0.1.0";
-const RETRY_STATUSES = new Set([429, 503]);
+// As the Python client (allure_connect/retries.py): 429/503 mean the service did nothing, so any method
+// may try again; other 5xx and broken connections only where a second try cannot do the work twice.
+const RETRY_ALWAYS = new Set([429, 503]);
+const RETRY_IDEMPOTENT = new Set([500, 502, 504]);
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
+const PAGE_LIMIT = 100;
+
+/** The list routes and where each keeps its items. */
+interface Lists {
+  "/api/v1/packages": PackageList;
+  "/api/v1/sessions": SessionList;
+  "/api/v1/jobs": JobList;
+  "/api/v1/dispatches": DispatchList;
+  "/api/v1/xapi/statements": XapiStatementList;
+}
+type ListPath = keyof Lists;
+type Item<P extends ListPath> = Lists[P] extends infer L
+  ? L extends { packages: (infer T)[] } | { sessions: (infer T)[] } | { jobs: (infer T)[] }
+    | { dispatches: (infer T)[] } | { statements: (infer T)[] } ? T : never
+  : never;
+type ListQuery<P extends ListPath> = Omit<NonNullable<paths[P]["get"]["parameters"]["query"]>, "page">;
+const ITEMS: { [P in ListPath]: string } = {
+  "/api/v1/packages": "packages",
+  "/api/v1/sessions": "sessions",
+  "/api/v1/jobs": "jobs",
+  "/api/v1/dispatches": "dispatches",
+  "/api/v1/xapi/statements": "statements",
+};
 
 /** An answer of the API outside 2xx, read from its error envelope. */
 export class AllureApiError extends Error {
@@ -72,7 +104,7 @@ export interface ClientOptions {
   apiKey?: string;
   /** The tenant uploads name; default ALLURE_TENANT_ID, else the API key's tenant. */
   tenantId?: string;
-  /** How many times a 429 or 503 is tried in all (default 5). */
+  /** How many times a retryable call is tried in all (default 5). */
   maxAttempts?: number;
   /** The longest wait between two tries, in ms (default 120 000). */
   maxRetryWaitMs?: number;
@@ -101,6 +133,8 @@ export interface AllureClient extends Client<paths> {
   waitForJob(jobId: string, options?: WaitOptions): Promise<Job>;
   /** upload-url → streamed PUT (`onProgress(sent, total)`) → process → wait for the job → the package. */
   uploadPackage(path: string, options?: UploadOptions): Promise<PackageDetail>;
+  /** Every item of a list route, page after page (`limit` per request, default 100). */
+  iterate<P extends ListPath>(path: P, query?: ListQuery<P>): AsyncGenerator<Item<P>, void, undefined>;
 }
 
 function required(value: string | undefined, name: string): string {
@@ -115,16 +149,45 @@ function retryAfterMs(response: Response, attempt: number, maxWaitMs: number): n
   return Math.min(wait, maxWaitMs);
 }
 
-/** fetch that tries a 429 or 503 again (the service refused before doing anything, so any method). */
+function retryable(method: string, status: number): boolean {
+  return RETRY_ALWAYS.has(status) || (RETRY_IDEMPOTENT.has(status) && IDEMPOTENT.has(method));
+}
+
+/** Whether a failed fetch may be sent again: never connected, or idempotent. */
+function retryableFailure(method: string, error: unknown): boolean {
+  const code = (error as { cause?: { code?: string } } | null)?.cause?.code;
+  return code === "ECONNREFUSED" || (error instanceof TypeError && IDEMPOTENT.has(method));
+}
+
+function backoffMs(attempt: number, maxWaitMs: number): number {
+  const base = Math.min(500 * 2 ** (attempt - 1), 30_000);
+  return Math.min(base / 2 + Math.random() * base, maxWaitMs);
+}
+
+/** fetch that tries again what `retryable`/`retryableFailure` allow, up to `maxAttempts` in all. */
 function retryingFetch(send: typeof globalThis.fetch, maxAttempts: number, maxWaitMs: number) {
   return async (request: Request, init?: RequestInit): Promise<Response> => {
     for (let attempt = 1; ; attempt += 1) {
-      const response = await send(request.clone(), init);
-      if (!RETRY_STATUSES.has(response.status) || attempt >= maxAttempts) return response;
+      let response: Response;
+      try {
+        response = await send(request.clone(), init);
+      } catch (error) {
+        if (attempt >= maxAttempts || !retryableFailure(request.method, error)) throw error;
+        await sleep(backoffMs(attempt, maxWaitMs));
+        continue;
+      }
+      if (!retryable(request.method, response.status) || attempt >= maxAttempts) return response;
       await response.body?.cancel();
-      await sleep(retryAfterMs(response, attempt, maxWaitMs));
+      await sleep(response.headers.has("Retry-After") ? retryAfterMs(response, attempt, maxWaitMs)
+        : backoffMs(attempt, maxWaitMs));
     }
   };
+}
+
+/** The page count a list answer states (packages give a total count, the others `pagination`). */
+function totalPages(answer: Lists[ListPath], limit: number): number {
+  if ("pagination" in answer) return answer.pagination.total_pages;
+  return Math.ceil(answer.count / limit);
 }
 
 const throwOnError: Middleware = {
@@ -184,7 +247,19 @@ export function createClient(options: ClientOptions = {}): AllureClient {
     return body(await api.GET("/api/v1/packages/{package_id}", { params: { path: { package_id: packageId } } }));
   }
 
-  return Object.assign(api, { baseUrl: root, tenantId, waitForJob, uploadPackage });
+  async function* iterate<P extends ListPath>(path: P, query?: ListQuery<P>): AsyncGenerator<Item<P>, void, undefined> {
+    const limit = (query as { limit?: number } | undefined)?.limit ?? PAGE_LIMIT;
+    for (let page = 1; ; page += 1) {
+      const params = { query: { ...query, limit, page } };
+      // One generic walk over five typed routes: openapi-fetch cannot name a union of paths in one call.
+      const answer = body(await (api.GET as (p: string, o: object) => Promise<{ data?: Lists[P] }>)(path, { params }));
+      const items = (answer as unknown as Record<string, Item<P>[]>)[ITEMS[path]] ?? [];
+      yield* items;
+      if (!items.length || page >= totalPages(answer, limit)) return;
+    }
+  }
+
+  return Object.assign(api, { baseUrl: root, tenantId, waitForJob, uploadPackage, iterate });
 }
 
 /** PUT a file to a presigned URL, streamed from disk with its length, counting the bytes sent. */
