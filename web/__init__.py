@@ -14,7 +14,7 @@ from config.settings import Settings, load_settings
 from models.migrations_support import MigrationTarget
 from web import admin, auth, cli, errors, inputs, origins, ratelimit, services
 from web.api import API_CONFIG, api, spec_options
-from web.routes import MODULES, PLAIN_MODULES
+from web.routes import MODULES, PLAIN_MODULES, PLAYER_STANDARDS
 
 migrate = Migrate()
 MIGRATIONS_DIR = str(models.MIGRATIONS_DIR)
@@ -42,6 +42,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         api.register_blueprint(importlib.import_module(name).blp)
     for name in PLAIN_MODULES:
         app.register_blueprint(importlib.import_module(name).blp)
+    for name in PLAYER_STANDARDS:
+        importlib.import_module(name)
     admin.init_app(app, settings)
     cli.init_app(app)
     migrate.init_app(

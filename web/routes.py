@@ -24,3 +24,6 @@ PLAIN_MODULES: tuple[str, ...] = (
     "web.lrs.resources",
     "web.cmi5.views",
 )
+
+# Standards whose player differs from SCORM's: each module registers how (web.player.standards).
+PLAYER_STANDARDS: tuple[str, ...] = ("web.player.tincan", "web.player.hacp", "web.cmi5.views")

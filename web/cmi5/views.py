@@ -18,15 +18,15 @@ from flask import Blueprint, Response, make_response, render_template, request
 from sqlalchemy import select
 
 from models.cmi5 import ABANDONED, TERMINATED, Cmi5AuSession, Cmi5Registration
-from models.packages import Package
 from models.sessions import LearnerSession
 from web.cmi5 import launch, service
 from web.errors import ApiError
 from web.lrs import launch_credentials
 from web.origins import content_origin, content_tenant
-from web.player import tokens
+from web.player import standards, tokens
+from web.player.package_info import PackageInfo
 from web.player.tokens import Claims
-from web.services import db, settings
+from web.services import db
 
 blp = Blueprint("cmi5_player", __name__, url_prefix="/player/cmi5", template_folder="templates",
                 static_folder="static")
@@ -74,20 +74,17 @@ def fetch(token: str) -> Response:
     return _fetch_answer({"auth-token": credential.token})
 
 
-def cmi5_page(learner: LearnerSession, claims: Claims, key: str) -> Response:
+def cmi5_page(learner: LearnerSession, package: PackageInfo, claims: Claims, key: str) -> Response:
     """The course tree of a cmi5 session; each AU launches in the frame or its own window."""
     course = service.course_of(db(), learner)
-    package = db().get(Package, learner.package_id)
     base = f"/player/cmi5/s/{learner.id}"
     config = {"session": learner.id, "mode": claims.mode, "launch": f"{base}/launch/", "key": key,
               "exit_url": claims.exit_url, "tree": service.tree(db(), learner, course)}  # fmt: skip
-    response = make_response(render_template("cmi5_player.html", title=package.title if package else "",
-                                             config=config))  # fmt: skip
-    response.headers.update({"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
-    from web.player.views import frame_ancestors  # the SCORM player's framing rule, shared
+    return make_response(render_template("cmi5_player.html", title=package.title, config=config))
 
-    response.headers["Content-Security-Policy"] = frame_ancestors(settings().player_frame_ancestors.split())
-    return response
+
+# cmi5's LMS writes its own `launched` statement per AU launch (web.cmi5.launch).
+standards.register("cmi5", standards.PlayerStandard(page=cmi5_page, records_launch=False))
 
 
 def _claims(session_id: str) -> Claims:
@@ -125,8 +122,3 @@ def returned(session_id: str) -> Response:
 
 def player_key(session_id: str) -> str:
     return request.args.get("k") or request.cookies.get(tokens.player_cookie_name(session_id)) or ""
-
-
-def is_cmi5(package_id: str) -> bool:
-    package = db().get(Package, package_id)
-    return package is not None and package.standard == "cmi5"

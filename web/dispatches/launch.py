@@ -29,7 +29,7 @@ from web.dispatches.service import keyring
 from web.dispatches.tokens import TokenError, verify_token
 from web.errors import ApiError
 from web.origins import content_tenant, moves_to_content_origin, require_tenant
-from web.player import tincan
+from web.player import standards
 from web.player import tokens as player_tokens
 from web.player.package_info import load
 from web.player.views import SECURITY_HEADERS, frame_ancestors, player_config
@@ -76,9 +76,9 @@ def dispatch_player(token: str) -> Response:
         "pollSeconds": STATUS_POLL_SECONDS,
         "timeBaseline": launch.learner.time_spent_seconds,
     }
-    if tincan.is_tincan(package):
-        grant = tincan.PageGrant(True, player_tokens.NORMAL, None, int(player_tokens.expires_at(key).timestamp()))
-        response = tincan.page(db(), launch.learner, package, grant, "dispatches/tincan_player.html", bridge=bridge)
+    own_page = standards.of(package.standard).dispatch_page
+    if own_page:
+        response = own_page(launch.learner, package, key, bridge)
     else:
         html = render_template(
             "dispatches/player.html",

@@ -31,7 +31,7 @@ from sqlalchemy import select
 
 from models.sessions import LearnerSession, ScoState, latest_sco_state
 from web.origins import content_origin, content_tenant
-from web.player import aicc_cmi, commits, hacp_sessions, tokens
+from web.player import aicc_cmi, commits, hacp_sessions, standards, tokens
 from web.player.hacp_sessions import HacpSession
 from web.player.package_info import PackageInfo, load
 from web.player.runtime import Delivery, RuntimeProblem
@@ -76,6 +76,10 @@ def launch_href(learner: LearnerSession, package: PackageInfo, delivery: Deliver
     head, hash_sep, fragment = delivery.href.partition("#")
     joiner = "&" if "?" in head else "?"
     return f"{head}{'' if head.endswith(('?', '&')) else joiner}{query}{hash_sep}{fragment}"
+
+
+# An AICC AU talks HACP, not window.API: its URL carries the session id and the HACP URL.
+standards.register(STANDARD, standards.PlayerStandard(sco_href=launch_href))
 
 
 @blp.route("", methods=["POST", "OPTIONS"], provide_automatic_options=False)

@@ -43,10 +43,11 @@ from web.lrs import launch_credentials
 from web.lrs.launch_credentials import LaunchClient
 from web.lrs.normalize import agent_key
 from web.origins import content_origin
-from web.player import package_info, runtime, tokens, xapi_report
+from web.player import package_info, runtime, standards, tokens, xapi_report
 from web.player.package_info import PackageInfo
 from web.player.status import COMPLETED, FAILED, INCOMPLETE, NOT_ATTEMPTED, PASSED, UNKNOWN, ScoStatus
 from web.player.timefmt import format_duration, parse_duration
+from web.services import db as request_db
 from web.services import settings
 from web.webhooks import events as webhook_events
 
@@ -225,5 +226,15 @@ def on_statements(db: Session, client: LaunchClient, statements: list[dict[str, 
     xapi_report.flush(db)
 
 
+def _player_page(learner: LearnerSession, package: PackageInfo, claims: tokens.Claims, _key: str) -> Response:
+    return page(request_db(), learner, package, PageGrant.of(claims))
+
+
+def _dispatch_page(learner: LearnerSession, package: PackageInfo, key: str, bridge: dict[str, Any]) -> Response:
+    grant = PageGrant(True, tokens.NORMAL, None, int(tokens.expires_at(key).timestamp()))
+    return page(request_db(), learner, package, grant, "dispatches/tincan_player.html", bridge=bridge)
+
+
 package_info.BUILDERS[STANDARD] = build_info
+standards.register(STANDARD, standards.PlayerStandard(page=_player_page, dispatch_page=_dispatch_page))
 launch_credentials.on_statements(PURPOSE, on_statements)

@@ -22,11 +22,10 @@ from config.settings import PROJECT_ROOT
 from models.packages import Package
 from models.sessions import LearnerSession
 from web import learner_page, safe_json
-from web.cmi5 import views as cmi5_views
 from web.errors import ApiError, handle_api_error
 from web.origins import moves_to_content_origin, require_tenant
 from web.pagination import MAX_INT32
-from web.player import activity_tree, commit_check, commits, hacp, runtime, tincan, tokens, xapi_report
+from web.player import activity_tree, commit_check, commits, runtime, standards, tokens, xapi_report
 from web.player.package_info import EDITIONS, PackageInfo, load
 from web.player.tokens import Claims, TokenError
 from web.services import db, services, settings
@@ -77,8 +76,8 @@ def launch(token: str) -> Response:
     learner = _attempt_session(claims)
     if not _claim_once(claims):
         raise ApiError(403, "LAUNCH_TOKEN_USED", "This launch link has already been used; ask for a new one.")
-    if claims.records and not cmi5_views.is_cmi5(learner.package_id):  # cmi5 records its own `launched`
-        package = db().get(Package, learner.package_id)
+    package = db().get(Package, learner.package_id)
+    if claims.records and standards.of(package.standard if package else None).records_launch:
         launched = xapi_report.statement(settings().public_base_url, learner, "launched",
                                          title=package.title if package else "")  # fmt: skip
         xapi_report.note(db(), launched, learner.tenant_id)
@@ -164,11 +163,10 @@ def player_page(session_id: str) -> Response:
     claims = _player_claims(session_id)
     learner = _attempt_session(claims)
     key = request.args.get("k") or request.cookies.get(tokens.player_cookie_name(session_id)) or ""
-    if cmi5_views.is_cmi5(learner.package_id):
-        return cmi5_views.cmi5_page(learner, claims, key)
     package = _package(learner.package_id, learner.package_version)
-    if tincan.is_tincan(package):
-        response = tincan.page(db(), learner, package, tincan.PageGrant.of(claims))
+    own_page = standards.of(package.standard).page
+    if own_page:
+        response = own_page(learner, package, claims, key)
     else:
         config = player_config(learner, package, key, claims.mode, claims.exit_url)
         response = make_response(render_template("player.html", title=package.title, config=config))
@@ -281,8 +279,9 @@ def _delivered(learner: LearnerSession, package: PackageInfo, delivery: runtime.
     """The answer to a delivery: what to show, its CMI, where to commit, and the table of contents' state."""
     commit_url = f"/player/s/{learner.id}/commit/{commit_path}?k={_key(learner.id)}" if delivery.sco else None
     href = delivery.href
-    if package.standard == hacp.STANDARD and delivery.sco:
-        href = hacp.launch_href(learner, package, delivery, mode)  # an AICC AU talks HACP, not window.API
+    sco_href = standards.of(package.standard).sco_href
+    if sco_href and delivery.sco:
+        href = sco_href(learner, package, delivery, mode)
     return _no_store({"item": delivery.item_id, "href": href, "sco": delivery.sco, "cmi": delivery.cmi,
                       "commit_url": commit_url, "statuses": _statuses(learner),
                       "available": runtime.availability(package, learner.progress or {})})  # fmt: skip
