@@ -76,15 +76,26 @@ def fetch(token: str) -> Response:
 
 def cmi5_page(learner: LearnerSession, package: PackageInfo, claims: Claims, key: str) -> Response:
     """The course tree of a cmi5 session; each AU launches in the frame or its own window."""
+    return _tree_page(learner, package, key, claims.mode, claims.exit_url, "cmi5_player.html")
+
+
+def cmi5_dispatch_page(learner: LearnerSession, package: PackageInfo, key: str, bridge: dict[str, Any]) -> Response:
+    """The course tree inside a dispatch, with the bridge that reports to the host LMS."""
+    return _tree_page(learner, package, key, tokens.NORMAL, None, "dispatches/cmi5_player.html", bridge=bridge)
+
+
+def _tree_page(learner: LearnerSession, package: PackageInfo, key: str, mode: str, exit_url: str | None,
+               template: str, **context: Any) -> Response:  # fmt: skip
     course = service.course_of(db(), learner)
     base = f"/player/cmi5/s/{learner.id}"
-    config = {"session": learner.id, "mode": claims.mode, "launch": f"{base}/launch/", "key": key,
-              "exit_url": claims.exit_url, "tree": service.tree(db(), learner, course)}  # fmt: skip
-    return make_response(render_template("cmi5_player.html", title=package.title, config=config))
+    config = {"session": learner.id, "mode": mode, "launch": f"{base}/launch/", "key": key, "exit_url": exit_url,
+              "tree": service.tree(db(), learner, course)}  # fmt: skip
+    return make_response(render_template(template, title=package.title, config=config, **context))
 
 
 # cmi5's LMS writes its own `launched` statement per AU launch (web.cmi5.launch).
-standards.register("cmi5", standards.PlayerStandard(page=cmi5_page, records_launch=False))
+standards.register("cmi5", standards.PlayerStandard(page=cmi5_page, dispatch_page=cmi5_dispatch_page,
+                                                     records_launch=False))  # fmt: skip
 
 
 def _claims(session_id: str) -> Claims:

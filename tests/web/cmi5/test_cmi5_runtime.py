@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -362,3 +363,23 @@ def test_a_new_attempt_has_a_new_registration_and_ends_the_old_sessions(client, 
     assert verbs(statements(client, cmi5_course, learner["registration"]))[-1] == "abandoned"
     assert au.send(au.statement("experienced")).status_code == 401
     assert again.json["session"]["completion_status"] == "not_attempted"
+
+
+def test_a_dispatched_cmi5_course_shows_its_tree_with_the_bridge_and_reports(app, tenant, cmi5_course,
+                                                                            create_dispatch):  # fmt: skip
+    dispatch = create_dispatch(tenant, cmi5_course["package_id"])
+    content = content_client(app, tenant.tenant_id)
+    response = content.get(f"/player/dispatch/{dispatch['token']}?learner_id=host-1&learner_name=Ann")
+    assert response.status_code == 200, response.data
+    page = response.get_data(as_text=True)
+    config = json.loads(re.search(r'id="cmi5-config">(.*?)</script>', page, re.S).group(1))
+    bridge = json.loads(re.search(r'id="allure-dispatch-config">(.*?)</script>', page, re.S).group(1))
+    assert len(config["tree"]["children"]) and "dispatch_bridge.js" in page
+    launched = content.post(f"{config['launch']}0?k={config['key']}").json
+    au = Au(content, {"url": launched["url"], "cmi5_session_id": launched["session_id"]})
+    initialize(au)
+    done = au.statement("completed", moveon=True, result={"completion": True, "duration": "PT1S"})
+    assert au.send(done).status_code == 204
+    status = content.get(bridge["statusUrl"]).json
+    assert status["completion_status"] == "incomplete", status  # one AU of eight
+    assert au.params["actor"] and json.loads(au.params["actor"])["account"]["name"].endswith("host-1")
