@@ -42,8 +42,8 @@ EXPECTED: dict[str, tuple[str, str | None, int] | str] = {
     "scorm2004/golf_SequencingRandomTest_SCORM20043rdEdition.zip": ("scorm2004", "3rd", 5),
     "scorm2004/invalid_emp_InvalidMissingOrgIdentifier_SCORM20043rdEdition.zip": "MANIFEST_INVALID",
     "scorm2004/moodle_RuntimeBasicCalls_SCORM20043rdEdition.zip": ("scorm2004", "3rd", 1),
-    "aicc/emp_aicc.zip": ("aicc", None, 1),
-    "aicc/emp_aicc_complex.zip": ("aicc", None, 3),
+    "aicc/emp_aicc.zip": ("aicc", "3.0", 1),  # edition: the .crs Version
+    "aicc/emp_aicc_complex.zip": ("aicc", "1.0", 3),
     "aicc/moodle_validaicc.zip": "AICC_FILES_MISSING",  # a lone .cst: no course, nothing to launch
     "tincan/emp_xapi_basic_course.zip": ("tincan", None, 1),
     "tincan/rustici_GolfExample_TCAPI.zip": ("tincan", None, 1),
