@@ -31,6 +31,10 @@ class VersionStatus(StrEnum):
 
 
 SCORM_VERSIONS = {"scorm12": "1.2", "scorm2004": "2004"}
+# What the API's `version` says per standard (see `standard_version`): SCORM its version, AICC the
+# guideline version its .crs declares (stored as the edition), TinCan and cmi5 none. SCORM Cloud
+# likewise names those two by their learning standard alone (`standard` here), with no version.
+VERSION_FROM_EDITION = ("aicc",)
 
 
 class Package(TimestampMixin, Base):
@@ -52,9 +56,9 @@ class Package(TimestampMixin, Base):
     original_filename: Mapped[str | None] = mapped_column(String(500))
 
     @property
-    def scorm_version(self) -> str | None:
-        """The overview's `version`: "1.2" or "2004"."""
-        return SCORM_VERSIONS.get(self.standard or "")
+    def standard_version(self) -> str | None:
+        """The API's `version`: "1.2" or "2004" for SCORM, the .crs `Version` for AICC, else None."""
+        return standard_version(self.standard, self.edition)
 
     @property
     def storage_prefix(self) -> str | None:
@@ -111,6 +115,13 @@ class PackageUpload(Base):
     method: Mapped[str] = mapped_column(String(16), default="presigned", nullable=False)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+def standard_version(standard: str | None, edition: str | None) -> str | None:
+    """The version of its standard a package follows, as the API reports it (None for TinCan and cmi5)."""
+    if standard in VERSION_FROM_EDITION:
+        return edition
+    return SCORM_VERSIONS.get(standard or "")
 
 
 def upload_prefix(tenant_id: str) -> str:

@@ -25,6 +25,10 @@ Decisions:
 - `.pre` rows (element, AICC script) become the items' `prerequisites`, evaluated
   as SCORM 1.2 ones; several rows for one element are joined with `&`.
 - `Time_Limit_Action` `E,M` / `C,N` becomes SCORM's `exit,message` / `continue,no message`.
+- The edition is the AICC guideline version the `.crs` `Version` key declares ("2.2",
+  "3.0", "3.5", "4.0"): what the packages and sessions APIs report as `version`. A value
+  that is not a short dotted number (free text, seen in hand-written files) gives none,
+  and the raw value stays in `aicc.course.version`.
 
 The stored form adds `aicc` to the SCORM shape (`pipeline.manifest`):
 `{course: {course_id, title, creator, system, level, version, total_aus, total_blocks,
@@ -37,6 +41,7 @@ prerequisites: {element: expression}, objectives_relationships: [row], completio
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +58,8 @@ KINDS = ("crs", "au", "des", "cst", "pre", "ore", "cmp")
 REQUIRED = ("crs", "au")
 _ACTIONS = {"e": "exit", "c": "continue"}
 _MESSAGES = {"m": "message", "n": "no message"}
+# The stored edition column holds 8 characters; AICC versions are short dotted numbers.
+_EDITION = re.compile(r"\d{1,3}(\.\d{1,3}){0,2}")
 ReadFile = Callable[[str], bytes]
 Nodes = list[dict[str, Any]]
 
@@ -128,7 +135,8 @@ def extract_aicc(names: Collection[str], read_file: ReadFile, fallback_title: st
                     "objectives_global_to_system": None, "shared_data_global_to_system": None,
                     "sequencing": None, "items": tree}  # fmt: skip
     return AiccResult(
-        standard=STANDARD, edition=None, schemaversion=course["version"] or None, identifier=course["course_id"],
+        standard=STANDARD, edition=aicc_edition(course["version"]), schemaversion=course["version"] or None,
+        identifier=course["course_id"],
         version=course["version"] or None, title=course["title"], description=course["description"] or None,
         default_organization=organization["identifier"], organizations=[organization],
         resources=[], sequencing_collection={},
@@ -157,6 +165,12 @@ def _course(crs: IniDocument, name: str, fallback_title: str | None) -> dict[str
         "description": crs.text("course_description") or None,
         "behavior": dict(crs.groups.get("course_behavior", {})),
     }
+
+
+def aicc_edition(version: str | None) -> str | None:
+    """The `.crs` `Version` as an edition ("3.5"), or None when it is missing or not a short dotted number."""
+    value = (version or "").strip()
+    return value if _EDITION.fullmatch(value) and len(value) <= 8 else None
 
 
 def _int(value: str) -> int | None:

@@ -15,12 +15,14 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 from playwright.sync_api import FrameLocator, Page
 
 from tests.e2e.conftest import LiveApi, frame_with
+from tests.e2e.test_aicc_runtime import EMP as AICC_EMP
+from tests.e2e.test_aicc_runtime import serve_jquery
 from tests.fixtures.player import GOLF_12
 
 
@@ -172,3 +174,38 @@ class TestDispatchInsideAnotherLms:
         assert done_b["session_time"]
         got = provider.call("GET", f"/api/v1/dispatches/{dispatch['id']}").json()["dispatch"]
         assert got["registration_count"] == 1
+
+
+class TestAiccDispatch:
+    def test_dispatch_zip_of_an_aicc_course_launches_and_reports_over_hacp(
+        self, live_api: LiveApi, make_tenant: Any, page: Page, tmp_path: Path
+    ):
+        # The dispatched course is AICC: A's dispatch player hands its AU an HACP session (AICC_SID/AICC_URL)
+        # instead of window.API, and the bridge relays what the AU reports over HACP to B's stub.
+        provider = live_api
+        partner = LiveApi(provider.base_url, make_tenant(name="Partner LMS (AICC)"))
+        course_id = provider.import_package(AICC_EMP)
+        partner_host = f"t-{partner.tenant.tenant_id}.localhost"
+        dispatch = create_dispatch(provider, course_id, dispatch_name="AICC for partners",
+                                   allowed_domains=[partner_host])  # fmt: skip
+        stub_id = partner.import_package(dispatch_zip(provider, dispatch["id"], tmp_path / "aicc-dispatch.zip"))
+        opened = partner.open_session(stub_id, user_id="partner-learner-8")
+        partner_session = opened["session"]["id"]
+        serve_jquery(page)
+        page.goto(opened["launch_url"])
+
+        au = frame_with(page, "AICC_SID=")
+        au.wait_for_selector("#apiLog")
+        query = parse_qs(urlsplit(au.url).query)
+        assert urlsplit(query["AICC_URL"][0]).netloc == urlsplit(dispatch["launch_url"]).netloc  # A's origin
+        sessions = wait_until(lambda: dispatch_sessions(provider, course_id), lambda s: len(s) == 1)
+        provider_session = sessions[0]["id"]
+        started = provider.wait_for(provider_session, lambda s: "cmi.student_preference.speed" in s["cmi_data"])
+        assert started["cmi_data"]["cmi.core.lesson_status"] == "incomplete"
+        assert started["user_id"] == "partner-learner-8"
+
+        au.locator("input[value='Set LMS to Passed']").click()
+        passed = provider.wait_for(provider_session, lambda s: s["success_status"] == "passed", timeout=30)
+        assert passed["completion_status"] == "completed"
+        relayed = partner.wait_for(partner_session, lambda s: s["success_status"] == "passed", timeout=30)
+        assert relayed["completion_status"] == "completed"

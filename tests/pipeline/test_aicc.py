@@ -186,6 +186,20 @@ class TestRefusals:
         assert caught.value.code == "MANIFEST_NOT_FOUND"
         assert caught.value.details["found_in_subfolder"] == "course/x.crs"
 
+    @pytest.mark.parametrize(
+        ("version_line", "edition"),
+        [("Version=3.5", "3.5"), ("version =  2.2 ", "2.2"), ("VERSION=4.0", "4.0"), ("Version=4", "4"),
+         ("Version=", None), ("", None), ("Version=AICC CMI001 v3.5", None), ("Version=1.2.3.4", None),
+         ("Version=" + "9" * 9, None)],
+    )  # fmt: skip
+    def test_edition_is_the_crs_version_when_it_is_a_short_dotted_number(self, version_line, edition):
+        crs = CRS.replace("Version=3.5", version_line)
+        result = course({"c.crs": crs, "c.au": AU + "A1,,index.html,,,,,", "index.html": ""})
+        assert result.edition == edition
+        assert result.to_dict()["edition"] == edition
+        # The raw value is kept whatever it is.
+        assert result.aicc["course"]["version"] == (version_line.partition("=")[2].strip() or None)
+
     def test_detection_prefers_the_course_file_and_import_accepts_aicc(self):
         kind, descriptor, _ = detect_package(["x.au", "x.CRS", "x.cst"], IMPORTED_TYPES)
         assert (kind, descriptor) == ("aicc", "x.CRS")

@@ -7,6 +7,13 @@ from marshmallow import Schema, fields, validate
 
 from web.pagination import MAX_INT64, PageArgsSchema
 
+VERSION_DESCRIPTION = (
+    'Version of the package\'s standard: "1.2" or "2004" for SCORM; for AICC the guideline version the '
+    'course (.crs) file declares in its `Version` key, such as "2.2", "3.5" or "4.0" (null when it declares '
+    "none); null for TinCan (xAPI) and cmi5, which have no version of their standard to report (SCORM Cloud "
+    "too names such a course by its learning standard alone): see the package's `standard`."
+)
+
 # Documented as a pattern too (an ECMA regex: no inline flags), so clients see the rule.
 ZIP_NAME = validate.Regexp(r"^.*\.([Zz][Ii][Pp]|[Xx][Mm][Ll])$",
                            error="Must be a .zip file name (or .xml for a cmi5 course structure)")
@@ -82,7 +89,7 @@ class PackageSummarySchema(Schema):
     id = fields.String(required=True)
     tenant_id = fields.String(required=True)
     title = fields.String(required=True)
-    version = fields.String(allow_none=True, metadata={"description": 'SCORM version: "1.2" or "2004"'})
+    version = fields.String(allow_none=True, metadata={"description": VERSION_DESCRIPTION})
     launch_url = fields.String(allow_none=True)
     manifest_url = fields.String(allow_none=True)
     file_size_bytes = fields.Integer(required=True)
@@ -126,7 +133,10 @@ class PackageDetailSchema(PackageSummarySchema):
     cmi5 = fields.Dict(allow_none=True, metadata={
         "description": "cmi5 packages: the course, blocks and AUs (id, title, url, move_on, mastery_score, "
                        "launch_method, launch_parameters, entitlement_key) and their structure"})
-    edition = fields.String(allow_none=True, metadata={"description": "2nd, 3rd or 4th for SCORM 2004"})
+    edition = fields.String(
+        allow_none=True,
+        metadata={"description": "2nd, 3rd or 4th for SCORM 2004; for AICC the .crs `Version` (see `version`)"},
+    )
     current_version = fields.Integer(required=True)
     uploaded_by = fields.String(allow_none=True)
     original_filename = fields.String(allow_none=True)

@@ -151,7 +151,7 @@ def summary(package: Package) -> dict[str, Any]:
         "id": package.id,
         "tenant_id": package.tenant_id,
         "title": package.title,
-        "version": package.scorm_version,
+        "version": package.standard_version,
         "launch_url": content_url(package.id, package.current_version, package.launch_path),
         "manifest_url": content_url(package.id, package.current_version, package.manifest_name),
         "file_size_bytes": package.file_size_bytes,

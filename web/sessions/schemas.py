@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from models.sessions import MAX_USER_ID
+from web.packages.schemas import VERSION_DESCRIPTION
 from web.pagination import PageArgsSchema, PaginationSchema
 from web.player.timefmt import parse_duration
 from web.player.tokens import MODES, NORMAL
@@ -26,7 +27,7 @@ class ScoreSchema(Schema):
 
 class PackageRefSchema(Schema):
     title = fields.String(allow_none=True)
-    version = fields.String(allow_none=True, metadata={"description": "SCORM version: 1.2 or 2004"})
+    version = fields.String(allow_none=True, metadata={"description": VERSION_DESCRIPTION})
 
 
 class SessionSchema(Schema):

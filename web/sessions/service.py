@@ -21,7 +21,6 @@ from models.sessions import LearnerSession, ScoState, registration_key
 from web.errors import ApiError
 from web.origins import parse_template
 from web.player import tokens
-from web.player.package_info import EDITIONS
 
 
 def open_session(
@@ -147,7 +146,7 @@ def session_body(learner: LearnerSession, package: Package | None, *, detail: bo
         "updated_at": isoformat(learner.updated_at),
         "package": {
             "title": package.title if package else None,
-            "version": EDITIONS.get(package.standard or "") if package else None,
+            "version": package.standard_version if package else None,
         },
     }
     if detail:

@@ -354,7 +354,10 @@ class PackageRef(BaseModel):
         extra='allow',
     )
     title: str | None = None
-    version: str | None = Field(None, description='SCORM version: 1.2 or 2004')
+    version: str | None = Field(
+        None,
+        description='Version of the package\'s standard: "1.2" or "2004" for SCORM; for AICC the guideline version the course (.crs) file declares in its `Version` key, such as "2.2", "3.5" or "4.0" (null when it declares none); null for TinCan (xAPI) and cmi5, which have no version of their standard to report (SCORM Cloud too names such a course by its learning standard alone): see the package\'s `standard`.',
+    )
 
 
 class PackageSummary(BaseModel):
@@ -369,7 +372,10 @@ class PackageSummary(BaseModel):
     tenant_id: str
     title: str
     updated_at: str
-    version: str | None = Field(None, description='SCORM version: "1.2" or "2004"')
+    version: str | None = Field(
+        None,
+        description='Version of the package\'s standard: "1.2" or "2004" for SCORM; for AICC the guideline version the course (.crs) file declares in its `Version` key, such as "2.2", "3.5" or "4.0" (null when it declares none); null for TinCan (xAPI) and cmi5, which have no version of their standard to report (SCORM Cloud too names such a course by its learning standard alone): see the package\'s `standard`.',
+    )
 
 
 class PackageVersion(BaseModel):
@@ -992,7 +998,10 @@ class PackageDetail(BaseModel):
     )
     created_at: str
     current_version: int
-    edition: str | None = Field(None, description='2nd, 3rd or 4th for SCORM 2004')
+    edition: str | None = Field(
+        None,
+        description='2nd, 3rd or 4th for SCORM 2004; for AICC the .crs `Version` (see `version`)',
+    )
     file_size_bytes: int
     id: str
     launch_url: str | None = None
@@ -1009,7 +1018,10 @@ class PackageDetail(BaseModel):
     title: str
     updated_at: str
     uploaded_by: str | None = None
-    version: str | None = Field(None, description='SCORM version: "1.2" or "2004"')
+    version: str | None = Field(
+        None,
+        description='Version of the package\'s standard: "1.2" or "2004" for SCORM; for AICC the guideline version the course (.crs) file declares in its `Version` key, such as "2.2", "3.5" or "4.0" (null when it declares none); null for TinCan (xAPI) and cmi5, which have no version of their standard to report (SCORM Cloud too names such a course by its learning standard alone): see the package\'s `standard`.',
+    )
     versions: list[PackageVersion]
     warnings: list[dict[str, Any]]
 

@@ -68,6 +68,18 @@ class TestLaunch:
         assert [item["identifier"] for item in body["organizations"][0]["items"]] == ["A1", "A2", "A3"]
 
 
+    def test_version_in_the_packages_and_sessions_apis_is_the_crs_version(self, player, client, tenant):
+        # emp_aicc.crs says Version=3.0; the AICC runtime still runs on the SCORM 1.2 data model.
+        session_id, _ = launch_au(player, tenant)
+        session = client.get(f"/api/v1/sessions/{session_id}", headers=tenant.headers).json["session"]
+        assert session["package"]["version"] == "3.0"
+        package_id = session["package_id"]
+        body = client.get(f"/api/v1/packages/{package_id}", headers=tenant.headers).json
+        assert (body["version"], body["edition"], body["metadata"]["schemaversion"]) == ("3.0", "3.0", "3.0")
+        listed = client.get("/api/v1/packages", headers=tenant.headers).json["packages"]
+        assert next(p for p in listed if p["id"] == package_id)["version"] == "3.0"
+
+
 class TestCommands:
     def test_get_put_exit_round_trip_updates_the_session(self, player, tenant):
         session_id, au = launch_au(player, tenant)

@@ -39,6 +39,14 @@ class TestImport:
         assert activity["id"] == GOLF_ID and activity["launchable"] and activity["launch"] == "index.html"
         assert activity["description"] == {"en-US": "An overview of the sport of golf."}
 
+    def test_version_is_null_in_the_packages_and_sessions_apis(self, player, tenant, golf):
+        # tincan.xml carries no version of its standard; `standard` says "tincan" (SCORM Cloud: xAPI, no version).
+        opened, _ = golf()
+        assert opened["session"]["package"]["version"] is None
+        package_id = opened["session"]["package_id"]
+        body = player.client.get(f"/api/v1/packages/{package_id}", headers=tenant.headers).json
+        assert (body["version"], body["edition"], body["standard"]) == (None, None, "tincan")
+
 
     @pytest.mark.parametrize(("descriptor", "code"), [
         (b"<tincan><activities><activity id='http://x.example/a'/></activities></tincan>", "TINCAN_NO_LAUNCH"),
