@@ -1300,7 +1300,7 @@ export interface components {
             } | null;
             created_at: string;
             current_version: number;
-            /** @description 2nd, 3rd or 4th for SCORM 2004 */
+            /** @description 2nd, 3rd or 4th for SCORM 2004; for AICC the .crs `Version` (see `version`) */
             edition?: string | null;
             file_size_bytes: number;
             id: string;
@@ -1318,7 +1318,7 @@ export interface components {
             title: string;
             updated_at: string;
             uploaded_by?: string | null;
-            /** @description SCORM version: "1.2" or "2004" */
+            /** @description Version of the package's standard: "1.2" or "2004" for SCORM; for AICC the guideline version the course (.crs) file declares in its `Version` key, such as "2.2", "3.5" or "4.0" (null when it declares none); null for TinCan (xAPI) and cmi5, which have no version of their standard to report (SCORM Cloud too names such a course by its learning standard alone): see the package's `standard`. */
             version?: string | null;
             versions: components["schemas"]["PackageVersion"][];
             warnings: {
@@ -1342,7 +1342,7 @@ export interface components {
         };
         PackageRef: {
             title?: string | null;
-            /** @description SCORM version: 1.2 or 2004 */
+            /** @description Version of the package's standard: "1.2" or "2004" for SCORM; for AICC the guideline version the course (.crs) file declares in its `Version` key, such as "2.2", "3.5" or "4.0" (null when it declares none); null for TinCan (xAPI) and cmi5, which have no version of their standard to report (SCORM Cloud too names such a course by its learning standard alone): see the package's `standard`. */
             version?: string | null;
         };
         PackageSummary: {
@@ -1354,7 +1354,7 @@ export interface components {
             tenant_id: string;
             title: string;
             updated_at: string;
-            /** @description SCORM version: "1.2" or "2004" */
+            /** @description Version of the package's standard: "1.2" or "2004" for SCORM; for AICC the guideline version the course (.crs) file declares in its `Version` key, such as "2.2", "3.5" or "4.0" (null when it declares none); null for TinCan (xAPI) and cmi5, which have no version of their standard to report (SCORM Cloud too names such a course by its learning standard alone): see the package's `standard`. */
             version?: string | null;
         };
         PackageVersion: {
