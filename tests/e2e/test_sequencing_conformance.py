@@ -1,7 +1,7 @@
 """SCORM 2004 sequencing and navigation cases of ADL's 4th Edition CTS, in a real browser.
 
 Each test builds a small SCORM 2004 package shaped like the CTS package that found the defect
-(DMB, T-01a) and drives the player as that package's SCO does: its calls go to the real
+(DMB, T-01a, T-01b) and drives the player as that package's SCO does: its calls go to the real
 scorm-again runtime (patched by patches/scorm-again+3.4.3+002+sequencing.patch) and the
 real server.
 """
@@ -167,6 +167,56 @@ MEASURED_UNIT = """<item identifier="intro" identifierref="SCO"><title>Intro</ti
 # CTS CM-04a's shape: the root does not flow (no controlMode), so the learner chooses where to begin.
 NO_FLOW = """<item identifier="first" identifierref="SCO"><title>First</title></item>
 <item identifier="second" identifierref="SCO"><title>Second</title></item>"""
+
+
+# CTS T-01b's shape: a module left by its exit rule once complete; its post test is skipped when satisfied and
+# counts toward the module's completion only while not skipped (adlseq requiredForCompleted="ifNotSkipped").
+SKIPPED_POSTTEST = """<item identifier="module"><title>Module</title>
+  <item identifier="lesson" identifierref="SCO"><title>Lesson</title></item>
+  <item identifier="posttest"><title>Posttest</title>
+    <item identifier="p1" identifierref="SCO"><title>P1</title></item>
+    <item identifier="p2" identifierref="SCO"><title>P2</title></item>
+    <item identifier="p3" identifierref="SCO"><title>P3</title></item>
+    <imsss:sequencing>
+      <imsss:controlMode choice="false" flow="true" forwardOnly="true"/>
+      <imsss:sequencingRules><imsss:preConditionRule><imsss:ruleConditions>
+        <imsss:ruleCondition condition="satisfied"/></imsss:ruleConditions>
+        <imsss:ruleAction action="skip"/></imsss:preConditionRule></imsss:sequencingRules>
+      <imsss:rollupRules><imsss:rollupRule childActivitySet="all"><imsss:rollupConditions>
+        <imsss:rollupCondition condition="attempted"/></imsss:rollupConditions>
+        <imsss:rollupAction action="completed"/></imsss:rollupRule></imsss:rollupRules>
+      <imsss:objectives><imsss:primaryObjective objectiveID="PRIMARYOBJ" satisfiedByMeasure="true">
+        <imsss:minNormalizedMeasure>0.6</imsss:minNormalizedMeasure></imsss:primaryObjective></imsss:objectives>
+      <adlseq:rollupConsiderations requiredForCompleted="ifNotSkipped"/>
+    </imsss:sequencing>
+  </item>
+  <imsss:sequencing>
+    <imsss:controlMode choice="false" flow="true"/>
+    <imsss:sequencingRules><imsss:exitConditionRule><imsss:ruleConditions>
+      <imsss:ruleCondition condition="completed"/></imsss:ruleConditions>
+      <imsss:ruleAction action="exit"/></imsss:exitConditionRule></imsss:sequencingRules>
+  </imsss:sequencing>
+</item>
+<item identifier="after" identifierref="SCO"><title>After</title></item>
+<imsss:sequencing><imsss:controlMode choice="false" flow="true"/></imsss:sequencing>"""
+
+
+class TestRollupConsiderations:
+    def continue_to(self, page: Page, next_item: str, **values: str) -> None:
+        set_values(page, cmi__exit="normal", **values)
+        set_values(page, adl__nav__request="continue")
+        assert call(page, "Terminate", "") == "true"
+        wait_current(page, next_item, "API_1484_11")
+
+    def test_a_satisfied_post_test_no_longer_holds_its_module_open(self, live_api: LiveApi, page: Page,
+                                                                    tmp_path: Path):
+        # SN RB.1.4.2: "ifNotSkipped" asks the post test's Skip rule during rollup. After P2 its measure is
+        # 2/3 >= 0.6, so it is skipped, the module is complete, its exit rule ends it and P3 is never delivered.
+        package_id = live_api.import_package(build_package(tmp_path, "cts_t01b_like", SKIPPED_POSTTEST))
+        relaunch(live_api, page, package_id, "lesson")
+        self.continue_to(page, "p1", cmi__completion_status="completed")
+        self.continue_to(page, "p2", cmi__score__scaled="1.0")  # 1/3: not yet satisfied
+        self.continue_to(page, "after", cmi__score__scaled="1.0")
 
 
 class TestRulesAndMeasures:
