@@ -169,10 +169,20 @@ NO_FLOW = """<item identifier="first" identifierref="SCO"><title>First</title></
 <item identifier="second" identifierref="SCO"><title>Second</title></item>"""
 
 
-# CTS T-01b's shape: a module left by its exit rule once complete; its post test is skipped when satisfied and
-# counts toward the module's completion only while not skipped (adlseq requiredForCompleted="ifNotSkipped").
+# CTS T-01b's shape: a module left by its exit rule once complete. Its pretest (a cluster completed by rollup)
+# counts once attempted ("ifAttempted"); its post test is skipped when satisfied and counts only while not
+# skipped ("ifNotSkipped").
 SKIPPED_POSTTEST = """<item identifier="module"><title>Module</title>
-  <item identifier="lesson" identifierref="SCO"><title>Lesson</title></item>
+  <item identifier="pretest"><title>Pretest</title>
+    <item identifier="q1" identifierref="SCO"><title>Q1</title></item>
+    <imsss:sequencing>
+      <imsss:controlMode choice="false" flow="true" forwardOnly="true"/>
+      <imsss:rollupRules><imsss:rollupRule childActivitySet="all"><imsss:rollupConditions>
+        <imsss:rollupCondition condition="attempted"/></imsss:rollupConditions>
+        <imsss:rollupAction action="completed"/></imsss:rollupRule></imsss:rollupRules>
+      <adlseq:rollupConsiderations requiredForCompleted="ifAttempted"/>
+    </imsss:sequencing>
+  </item>
   <item identifier="posttest"><title>Posttest</title>
     <item identifier="p1" identifierref="SCO"><title>P1</title></item>
     <item identifier="p2" identifierref="SCO"><title>P2</title></item>
@@ -210,11 +220,12 @@ class TestRollupConsiderations:
 
     def test_a_satisfied_post_test_no_longer_holds_its_module_open(self, live_api: LiveApi, page: Page,
                                                                     tmp_path: Path):
-        # SN RB.1.4.2: "ifNotSkipped" asks the post test's Skip rule during rollup. After P2 its measure is
+        # SN RB.1.4.2: "ifNotSkipped" asks the post test's Skip rule during rollup, and "ifAttempted" counts the
+        # pretest its rollup completed (RB.1.3 makes its progress known). After P2 the post test's measure is
         # 2/3 >= 0.6, so it is skipped, the module is complete, its exit rule ends it and P3 is never delivered.
         package_id = live_api.import_package(build_package(tmp_path, "cts_t01b_like", SKIPPED_POSTTEST))
-        relaunch(live_api, page, package_id, "lesson")
-        self.continue_to(page, "p1", cmi__completion_status="completed")
+        relaunch(live_api, page, package_id, "q1")
+        self.continue_to(page, "p1", cmi__score__scaled="0.0")
         self.continue_to(page, "p2", cmi__score__scaled="1.0")  # 1/3: not yet satisfied
         self.continue_to(page, "after", cmi__score__scaled="1.0")
 
