@@ -258,3 +258,36 @@ class TestRulesAndMeasures:
         assert current_item(page) is None
         toc_button(page, "second").click()
         wait_current(page, "second", "API_1484_11")
+
+
+# CTS SX-09/SX-04b's shape: two SCOs under a root that allows choice and flow.
+TWO_BY_CHOICE = """<item identifier="a1" identifierref="SCO"><title>A1</title></item>
+<item identifier="a2" identifierref="SCO"><title>A2</title></item>
+<imsss:sequencing><imsss:controlMode choice="true" flow="true"/></imsss:sequencing>"""
+
+
+class TestSessionAfterContentLeaves:
+    def leave(self, page: Page, request: str) -> None:
+        set_values(page, adl__nav__request=request)
+        assert call(page, "Terminate", "") == "true"
+        page.wait_for_selector("#message:not([hidden])")
+        assert "Choose where to go next" in page.locator("#message-text").inner_text()
+        assert current_item(page) is None
+        assert page.evaluate("() => window.AllurePlayer.state.ended") is False
+
+    def test_a_sco_that_exits_is_taken_away_and_the_learner_chooses_next(self, live_api: LiveApi, page: Page,
+                                                                          tmp_path: Path):
+        # CTS SX-09: "exit" below the root ends the SCO's attempt, not the sequencing session (SN SB.2.11).
+        package_id = live_api.import_package(build_package(tmp_path, "cts_sx09_like", TWO_BY_CHOICE))
+        relaunch(live_api, page, package_id, "a1")
+        self.leave(page, "exit")
+        toc_button(page, "a2").click()
+        wait_current(page, "a2", "API_1484_11")
+
+    def test_after_abandon_the_learner_may_choose_the_root(self, live_api: LiveApi, page: Page, tmp_path: Path):
+        # CTS SX-04b: abandon removes the content; choosing the course's root flows into its first activity.
+        package_id = live_api.import_package(build_package(tmp_path, "cts_sx04b_like", TWO_BY_CHOICE))
+        relaunch(live_api, page, package_id, "a1")
+        self.leave(page, "abandon")
+        toc_button(page, "org").click()
+        wait_current(page, "a1", "API_1484_11")
