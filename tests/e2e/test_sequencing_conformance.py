@@ -1,7 +1,7 @@
 """SCORM 2004 sequencing and navigation cases of ADL's 4th Edition CTS, in a real browser.
 
 Each test builds a small SCORM 2004 package shaped like the CTS package that found the defect
-(DMB, T-01a) and drives the player as that package's SCO does: its calls go to the real
+(DMB, T-01a, T-01b) and drives the player as that package's SCO does: its calls go to the real
 scorm-again runtime (patched by patches/scorm-again+3.4.3+002+sequencing.patch) and the
 real server.
 """
@@ -169,6 +169,67 @@ NO_FLOW = """<item identifier="first" identifierref="SCO"><title>First</title></
 <item identifier="second" identifierref="SCO"><title>Second</title></item>"""
 
 
+# CTS T-01b's shape: a module left by its exit rule once complete. Its pretest (a cluster completed by rollup)
+# counts once attempted ("ifAttempted"); its post test is skipped when satisfied and counts only while not
+# skipped ("ifNotSkipped").
+SKIPPED_POSTTEST = """<item identifier="module"><title>Module</title>
+  <item identifier="pretest"><title>Pretest</title>
+    <item identifier="q1" identifierref="SCO"><title>Q1</title></item>
+    <imsss:sequencing>
+      <imsss:controlMode choice="false" flow="true" forwardOnly="true"/>
+      <imsss:rollupRules><imsss:rollupRule childActivitySet="all"><imsss:rollupConditions>
+        <imsss:rollupCondition condition="attempted"/></imsss:rollupConditions>
+        <imsss:rollupAction action="completed"/></imsss:rollupRule></imsss:rollupRules>
+      <adlseq:rollupConsiderations requiredForCompleted="ifAttempted"/>
+    </imsss:sequencing>
+  </item>
+  <item identifier="posttest"><title>Posttest</title>
+    <item identifier="p1" identifierref="SCO"><title>P1</title></item>
+    <item identifier="p2" identifierref="SCO"><title>P2</title></item>
+    <item identifier="p3" identifierref="SCO"><title>P3</title></item>
+    <imsss:sequencing>
+      <imsss:controlMode choice="false" flow="true" forwardOnly="true"/>
+      <imsss:sequencingRules><imsss:preConditionRule><imsss:ruleConditions>
+        <imsss:ruleCondition condition="satisfied"/></imsss:ruleConditions>
+        <imsss:ruleAction action="skip"/></imsss:preConditionRule></imsss:sequencingRules>
+      <imsss:rollupRules><imsss:rollupRule childActivitySet="all"><imsss:rollupConditions>
+        <imsss:rollupCondition condition="attempted"/></imsss:rollupConditions>
+        <imsss:rollupAction action="completed"/></imsss:rollupRule></imsss:rollupRules>
+      <imsss:objectives><imsss:primaryObjective objectiveID="PRIMARYOBJ" satisfiedByMeasure="true">
+        <imsss:minNormalizedMeasure>0.6</imsss:minNormalizedMeasure></imsss:primaryObjective></imsss:objectives>
+      <adlseq:rollupConsiderations requiredForCompleted="ifNotSkipped"/>
+    </imsss:sequencing>
+  </item>
+  <imsss:sequencing>
+    <imsss:controlMode choice="false" flow="true"/>
+    <imsss:sequencingRules><imsss:exitConditionRule><imsss:ruleConditions>
+      <imsss:ruleCondition condition="completed"/></imsss:ruleConditions>
+      <imsss:ruleAction action="exit"/></imsss:exitConditionRule></imsss:sequencingRules>
+  </imsss:sequencing>
+</item>
+<item identifier="after" identifierref="SCO"><title>After</title></item>
+<imsss:sequencing><imsss:controlMode choice="false" flow="true"/></imsss:sequencing>"""
+
+
+class TestRollupConsiderations:
+    def continue_to(self, page: Page, next_item: str, **values: str) -> None:
+        set_values(page, cmi__exit="normal", **values)
+        set_values(page, adl__nav__request="continue")
+        assert call(page, "Terminate", "") == "true"
+        wait_current(page, next_item, "API_1484_11")
+
+    def test_a_satisfied_post_test_no_longer_holds_its_module_open(self, live_api: LiveApi, page: Page,
+                                                                    tmp_path: Path):
+        # SN RB.1.4.2: "ifNotSkipped" asks the post test's Skip rule during rollup, and "ifAttempted" counts the
+        # pretest its rollup completed (RB.1.3 makes its progress known). After P2 the post test's measure is
+        # 2/3 >= 0.6, so it is skipped, the module is complete, its exit rule ends it and P3 is never delivered.
+        package_id = live_api.import_package(build_package(tmp_path, "cts_t01b_like", SKIPPED_POSTTEST))
+        relaunch(live_api, page, package_id, "q1")
+        self.continue_to(page, "p1", cmi__score__scaled="0.0")
+        self.continue_to(page, "p2", cmi__score__scaled="1.0")  # 1/3: not yet satisfied
+        self.continue_to(page, "after", cmi__score__scaled="1.0")
+
+
 class TestRulesAndMeasures:
     def finish_then_continue(self, page: Page, next_item: str, **values: str) -> None:
         # The SCO ends without a navigation request; the learner's Continue ends its attempt (TB.2.3).
@@ -197,3 +258,36 @@ class TestRulesAndMeasures:
         assert current_item(page) is None
         toc_button(page, "second").click()
         wait_current(page, "second", "API_1484_11")
+
+
+# CTS SX-09/SX-04b's shape: two SCOs under a root that allows choice and flow.
+TWO_BY_CHOICE = """<item identifier="a1" identifierref="SCO"><title>A1</title></item>
+<item identifier="a2" identifierref="SCO"><title>A2</title></item>
+<imsss:sequencing><imsss:controlMode choice="true" flow="true"/></imsss:sequencing>"""
+
+
+class TestSessionAfterContentLeaves:
+    def leave(self, page: Page, request: str) -> None:
+        set_values(page, adl__nav__request=request)
+        assert call(page, "Terminate", "") == "true"
+        page.wait_for_selector("#message:not([hidden])")
+        assert "Choose where to go next" in page.locator("#message-text").inner_text()
+        assert current_item(page) is None
+        assert page.evaluate("() => window.AllurePlayer.state.ended") is False
+
+    def test_a_sco_that_exits_is_taken_away_and_the_learner_chooses_next(self, live_api: LiveApi, page: Page,
+                                                                          tmp_path: Path):
+        # CTS SX-09: "exit" below the root ends the SCO's attempt, not the sequencing session (SN SB.2.11).
+        package_id = live_api.import_package(build_package(tmp_path, "cts_sx09_like", TWO_BY_CHOICE))
+        relaunch(live_api, page, package_id, "a1")
+        self.leave(page, "exit")
+        toc_button(page, "a2").click()
+        wait_current(page, "a2", "API_1484_11")
+
+    def test_after_abandon_the_learner_may_choose_the_root(self, live_api: LiveApi, page: Page, tmp_path: Path):
+        # CTS SX-04b: abandon removes the content; choosing the course's root flows into its first activity.
+        package_id = live_api.import_package(build_package(tmp_path, "cts_sx04b_like", TWO_BY_CHOICE))
+        relaunch(live_api, page, package_id, "a1")
+        self.leave(page, "abandon")
+        toc_button(page, "org").click()
+        wait_current(page, "a1", "API_1484_11")

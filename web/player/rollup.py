@@ -252,7 +252,16 @@ def _contributes(child: Node, tracking: Tracking, kind: str) -> bool:
             return False
         if requirement == "ifNotSuspended" and tracking.suspended:
             return False
+        if requirement == "ifNotSkipped" and _skipped(child, tracking):
+            return False
     return True
+
+
+def _skipped(child: Node, tracking: Tracking) -> bool:
+    # RB.1.4.2 asks the child's Skip pre-condition rules as they stand now, as the browser sequencer does
+    # (CTS T-01b: a post test satisfied by its own measure stops counting toward its module's completion).
+    rules = _seq(child, "sequencing_rules").get("pre_condition") or []
+    return any(rule.get("action") == "skip" and _conditions(rule, child, tracking) is True for rule in rules)
 
 
 def _rule_applies(rule: dict[str, Any], children: list[tuple[Node, Tracking]]) -> bool:

@@ -149,6 +149,24 @@ class TestExplicitRules:
         root = Node("org", {}, [leaf("a", COMPLETE), leaf("b", NEW, considered)])
         assert rollup_2004(root).completion == "completed"
 
+    def test_if_not_skipped_consideration_asks_the_childs_skip_rules_now(self):
+        # CTS T-01b: a post test satisfied by its own measure is skipped by its rule, so its module is completed
+        # by the pre test alone (SN RB.1.4.2 evaluates the Skip rules during rollup).
+        skip_if_satisfied = {"action": "skip", "condition_combination": "all",
+                             "conditions": [{"condition": "satisfied"}]}  # fmt: skip
+        posttest = {"sequencing_rules": {"pre_condition": [skip_if_satisfied]},
+                    "objectives": {"primary": {"satisfied_by_measure": True, "min_normalized_measure": 0.6}},
+                    "rollup_considerations": {"required_for_completed": "ifNotSkipped",
+                                              "required_for_incomplete": "ifNotSkipped"}}  # fmt: skip
+        scored = ScoStatus("completed", "unknown", {"scaled": 1.0})
+
+        def module(*answers: ScoStatus) -> Node:
+            return Node("module", {}, [leaf("pretest", COMPLETE),
+                                       Node("posttest", posttest, [leaf(f"q{i}", s) for i, s in enumerate(answers)])])
+
+        assert rollup_2004(module(scored, scored, NEW)).completion == "completed"  # 2/3 >= 0.6: skipped
+        assert rollup_2004(module(scored, NEW, NEW)).completion == "incomplete"  # 1/3: counted, not complete
+
 
 class TestScorm12Convention:
     def test_all_completed_with_one_pass_is_passed_and_scores_average(self):

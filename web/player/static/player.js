@@ -121,21 +121,42 @@
       var byContent = !state.navigating && !state.leaving;
       var request = is2004 || !byContent ? null : requestAfterFinish();
       // The content's own adl.nav.request (the sequencer processes it after this listener).
-      var exitsSco = byContent && is2004 && api.adl.nav.request === "exit";
+      var exitsSco = byContent && is2004 && ["exit", "abandon"].indexOf(api.adl.nav.request) >= 0;
       var deliveries = state.deliveries;
+      var exited = state.current;
       setTimeout(function () {
         saveSequencingState(false);
         if (request) {
           navigate(request);
         } else if (exitsSco && state.deliveries === deliveries && !state.ended && !state.navigating) {
-          // The SCO exited and the sequencer chose nothing to follow: the learner has left the course.
-          endCourse("You have left the course. You can close this window.");
+          leaveExitedSco(exited);
         }
       }, 0);
     });
     api.on(is2004 ? "Commit" : "LMSCommit", noteStatus);
   }
   bindApiListeners();
+
+  // A SCO exited (or abandoned its attempt) and the sequencer delivered nothing. The sequencing session goes on
+  // (SN SB.2.11 ends it only at the root): the SCO is taken away and the learner chooses where to go (ADL CTS
+  // SX-09, SX-04b). With nowhere else to go (a one-SCO course) the learner has left the course.
+  function leaveExitedSco(exited) {
+    var validity = state.validity || {};
+    var choice = validity.choice || {};
+    var elsewhere = Object.keys(choice).some(function (id) {
+      return id !== exited && choice[id] === "true" && config.items[id];
+    });
+    if (!elsewhere) {
+      endCourse("You have left the course. You can close this window.");
+      return;
+    }
+    state.current = null;
+    state.delivery = null;
+    frame.src = "about:blank";
+    showMessage("Choose where to go next from the table of contents.");
+    renderToc();
+    updateNav();
+  }
 
   // A SCORM 1.2 SCO that ends its own session (the player did not unload it) moves the learner on,
   // as LMSs do: to the next item after a normal exit (out of the course after the last one), nowhere
@@ -459,9 +480,22 @@
     toc.hidden = false;
     var list = document.getElementById("toc-list");
     list.textContent = "";
-    config.outline.forEach(function (node) {
+    rootEntry(list).forEach(function (node) {
       appendNode(list, node);
     });
+  }
+
+  // The course's root is an activity the learner may choose too (SN SB.2.9 flows into it). While no content is
+  // on screen and the sequencer allows it, the tree hangs under a root entry. ADL CTS SX-04b: after "abandon"
+  // the tester chooses the root.
+  function rootEntry(list) {
+    var root = sequenced && config.sequencing.activityTree;
+    if (!root || state.current || !allowedChoice(root.id)) {
+      return config.outline;
+    }
+    appendNode(list, { id: root.id, title: root.title || config.title, visible: true, launchable: false,
+                       children: config.outline });
+    return [];
   }
 
   function appendNode(list, node) {
