@@ -269,6 +269,30 @@ OWN_MEASURES = f"""<item identifier="a1" identifierref="SCO"><title>A1</title>{_
   <adlcp:completionThreshold completedByMeasure="true" minProgressMeasure="0.40"/></item>
 {FLOW}"""
 
+# CTS CO-12d's shape: a unit completed by measure reads only the progress measure activity 2 writes; the global's
+# unknown satisfaction must not erase the unit's own rollup (its children are auto-satisfied), so its exit rule
+# fires, and "not completed → retry" starts it again until activity 2's measure completes it.
+_UNIT_RULES = """<imsss:controlMode choice="false" flow="true"/>
+    <imsss:sequencingRules>
+      <imsss:exitConditionRule><imsss:ruleConditions conditionCombination="any">
+        <imsss:ruleCondition condition="completed"/><imsss:ruleCondition condition="satisfied"/>
+        </imsss:ruleConditions><imsss:ruleAction action="exit"/></imsss:exitConditionRule>
+      <imsss:postConditionRule><imsss:ruleConditions><imsss:ruleCondition condition="completed" operator="not"/>
+        </imsss:ruleConditions><imsss:ruleAction action="retry"/></imsss:postConditionRule>
+      <imsss:postConditionRule><imsss:ruleConditions><imsss:ruleCondition condition="completed"/>
+        </imsss:ruleConditions><imsss:ruleAction action="continue"/></imsss:postConditionRule>
+    </imsss:sequencingRules>"""
+RETRIED_UNIT = f"""<item identifier="unit"><title>Unit</title>
+  <item identifier="a1" identifierref="SCO"><title>A1</title>
+    {_primary("g-co12d", 'readCompletionStatus="false" readProgressMeasure="false" writeProgressMeasure="true"')}
+    <adlcp:completionThreshold completedByMeasure="true" minProgressMeasure="0.50"/></item>
+  <item identifier="a2" identifierref="SCO"><title>A2</title></item>
+  {_primary("g-co12d", rules=_UNIT_RULES)}
+  <adlcp:completionThreshold completedByMeasure="true" minProgressMeasure="0.70"/>
+</item>
+<item identifier="a3" identifierref="SCO"><title>A3</title></item>
+{FLOW}"""
+
 
 class TestCompletionByMeasure:
     def continue_to(self, page: Page, next_item: str, **values: str) -> None:
@@ -318,3 +342,10 @@ class TestCompletionByMeasure:
         self.continue_to(page, "a3", cmi__progress_measure="0.39")
         assert call(page, "GetValue", "cmi.objectives.0.progress_measure") == "0.39"
         assert call(page, "GetValue", "cmi.objectives.0.completion_status") == "completed"
+
+    def test_an_unknown_global_does_not_erase_a_rolled_up_status(self, live_api: LiveApi, page: Page,
+                                                                 tmp_path: Path):
+        self.start(live_api, page, tmp_path, "cts_co12d_like", RETRIED_UNIT)
+        self.continue_to(page, "a2", cmi__progress_measure="0.05")
+        self.continue_to(page, "a1")  # satisfied, so it exits; 0.05 < 0.7, so it is retried
+        self.continue_to(page, "a3", cmi__progress_measure="0.95")  # completed by the measure read: continue
