@@ -291,3 +291,155 @@ class TestSessionAfterContentLeaves:
         self.leave(page, "abandon")
         toc_button(page, "org").click()
         wait_current(page, "a1", "API_1484_11")
+
+
+def _primary(target: str, writes: str = "", rules: str = "", extra: str = "") -> str:
+    """An item's sequencing: optional pre-condition rules, a primary objective mapped to a global objective."""
+    return f"""<imsss:sequencing>{rules}
+    <imsss:objectives><imsss:primaryObjective objectiveID="PRIMARYOBJ"/></imsss:objectives>
+    <adlseq:objectives><adlseq:objective objectiveID="PRIMARYOBJ">
+      <adlseq:mapInfo targetObjectiveID="{target}" {writes}/></adlseq:objective></adlseq:objectives>{extra}
+  </imsss:sequencing>"""
+
+
+def _skip_if(condition: str, operator: str = "", referenced: str = "") -> str:
+    attributes = f'condition="{condition}"' + (f' operator="{operator}"' if operator else "") + (
+        f' referencedObjective="{referenced}"' if referenced else "")  # fmt: skip
+    return f"""<imsss:sequencingRules><imsss:preConditionRule><imsss:ruleConditions>
+      <imsss:ruleCondition {attributes}/></imsss:ruleConditions><imsss:ruleAction action="skip"/>
+    </imsss:preConditionRule></imsss:sequencingRules>"""
+
+
+FLOW = """<imsss:sequencing><imsss:controlMode choice="false" flow="true"/></imsss:sequencing>"""
+WRITES = 'writeCompletionStatus="true" writeProgressMeasure="true"'
+
+# CTS CO-04a's shape: activity 1 is completed by measure (minimum 1.0) and writes 0.85; activity 2 (by measure,
+# minimum 0.4) reads it and is completed; activity 3 (not by measure) reads activity 1's "incomplete".
+BY_MEASURE = f"""<item identifier="a1" identifierref="SCO"><title>A1</title>{_primary("g-co04a", WRITES)}
+  <adlcp:completionThreshold completedByMeasure="true"/></item>
+<item identifier="a2" identifierref="SCO"><title>A2</title>{_primary("g-co04a", rules=_skip_if("completed"))}
+  <adlcp:completionThreshold completedByMeasure="true" minProgressMeasure="0.40"/></item>
+<item identifier="a3" identifierref="SCO"><title>A3</title>{_primary("g-co04a", rules=_skip_if("completed", "not"))}
+  <adlcp:completionThreshold minProgressMeasure="0.1"/></item>
+<item identifier="a4" identifierref="SCO"><title>A4</title></item>
+{FLOW}"""
+
+# CTS CO-04c's shape: completed by measure with no progress measure is unknown, and nothing is written.
+NO_MEASURE = f"""<item identifier="a1" identifierref="SCO"><title>A1</title>{_primary("g-co04c", WRITES)}
+  <adlcp:completionThreshold completedByMeasure="true" minProgressMeasure="0.0"/></item>
+<item identifier="a2" identifierref="SCO"><title>A2</title>
+  {_primary("g-co04c", rules=_skip_if("activityProgressKnown", "not"))}</item>
+<item identifier="a3" identifierref="SCO"><title>A3</title></item>
+{FLOW}"""
+
+# CTS CO-05a's shape: a cluster that is not tracked has no progress to know, so "progress known → skip" fails.
+UNTRACKED = f"""<item identifier="a1" identifierref="SCO"><title>A1</title>{_primary("g-co05a", WRITES)}</item>
+<item identifier="unit"><title>Unit</title>
+  <item identifier="u1" identifierref="SCO"><title>U1</title></item>
+  <item identifier="u2" identifierref="SCO"><title>U2</title></item>
+  {_primary("g-co05a", rules=_skip_if("activityProgressKnown"),
+            extra='<imsss:deliveryControls tracked="false"/>').replace(
+      "<imsss:sequencing>", '<imsss:sequencing><imsss:controlMode choice="false" flow="true"/>', 1)}
+</item>
+<item identifier="a3" identifierref="SCO"><title>A3</title></item>
+{FLOW}"""
+
+# CTS CO-13a's shape: the SCO sets cmi.completion_status "unknown" itself and its primary objective's record
+# "completed": the SCO's own completion status wins, is not auto-completed, and nothing known is written.
+SAID_UNKNOWN = f"""<item identifier="a1" identifierref="SCO"><title>A1</title>
+  {_primary("g-co13a", 'writeCompletionStatus="true"')}</item>
+<item identifier="a2" identifierref="SCO"><title>A2</title>
+  {_primary("g-co13a", rules=_skip_if("activityProgressKnown", "not", "PRIMARYOBJ"))}</item>
+<item identifier="a3" identifierref="SCO"><title>A3</title></item>
+{FLOW}"""
+
+# CTS CO-10's shape: each activity is completed by its own measure and writes that status and its measure;
+# the next SCO sees the global's values as written (a read is neither re-judged nor written back).
+OWN_MEASURES = f"""<item identifier="a1" identifierref="SCO"><title>A1</title>{_primary("g-co10", WRITES)}
+  <adlcp:completionThreshold completedByMeasure="true" minProgressMeasure="0.40"/></item>
+<item identifier="a2" identifierref="SCO"><title>A2</title>{_primary("g-co10", WRITES)}
+  <adlcp:completionThreshold completedByMeasure="true" minProgressMeasure="0.15"/></item>
+<item identifier="a3" identifierref="SCO"><title>A3</title>{_primary("g-co10", WRITES)}
+  <adlcp:completionThreshold completedByMeasure="true" minProgressMeasure="0.40"/></item>
+{FLOW}"""
+
+# CTS CO-12d's shape: a unit completed by measure reads only the progress measure activity 2 writes; the global's
+# unknown satisfaction must not erase the unit's own rollup (its children are auto-satisfied), so its exit rule
+# fires, and "not completed → retry" starts it again until activity 2's measure completes it.
+_UNIT_RULES = """<imsss:controlMode choice="false" flow="true"/>
+    <imsss:sequencingRules>
+      <imsss:exitConditionRule><imsss:ruleConditions conditionCombination="any">
+        <imsss:ruleCondition condition="completed"/><imsss:ruleCondition condition="satisfied"/>
+        </imsss:ruleConditions><imsss:ruleAction action="exit"/></imsss:exitConditionRule>
+      <imsss:postConditionRule><imsss:ruleConditions><imsss:ruleCondition condition="completed" operator="not"/>
+        </imsss:ruleConditions><imsss:ruleAction action="retry"/></imsss:postConditionRule>
+      <imsss:postConditionRule><imsss:ruleConditions><imsss:ruleCondition condition="completed"/>
+        </imsss:ruleConditions><imsss:ruleAction action="continue"/></imsss:postConditionRule>
+    </imsss:sequencingRules>"""
+RETRIED_UNIT = f"""<item identifier="unit"><title>Unit</title>
+  <item identifier="a1" identifierref="SCO"><title>A1</title>
+    {_primary("g-co12d", 'readCompletionStatus="false" readProgressMeasure="false" writeProgressMeasure="true"')}
+    <adlcp:completionThreshold completedByMeasure="true" minProgressMeasure="0.50"/></item>
+  <item identifier="a2" identifierref="SCO"><title>A2</title></item>
+  {_primary("g-co12d", rules=_UNIT_RULES)}
+  <adlcp:completionThreshold completedByMeasure="true" minProgressMeasure="0.70"/>
+</item>
+<item identifier="a3" identifierref="SCO"><title>A3</title></item>
+{FLOW}"""
+
+
+class TestCompletionByMeasure:
+    def continue_to(self, page: Page, next_item: str, **values: str) -> None:
+        set_values(page, **values)
+        set_values(page, adl__nav__request="continue", cmi__exit="normal")
+        assert call(page, "Terminate", "") == "true"
+        wait_current(page, next_item, "API_1484_11")
+
+    def start(self, live_api: LiveApi, page: Page, tmp_path: Path, name: str, items: str) -> None:
+        package_id = live_api.import_package(build_package(tmp_path, name, items))
+        relaunch(live_api, page, package_id, "a1")
+
+    def test_a_progress_measure_decides_completion_also_when_read_through_a_global(self, live_api: LiveApi,
+                                                                                   page: Page, tmp_path: Path):
+        self.start(live_api, page, tmp_path, "cts_co04a_like", BY_MEASURE)
+        # 0.85 < 1.0: activity 1 is incomplete whatever it says; 0.85 >= 0.4 completes activity 2 (skipped),
+        # activity 3 reads "incomplete" (skipped), so the flow lands on activity 4.
+        self.continue_to(page, "a4", cmi__progress_measure="0.85", cmi__completion_status="completed")
+
+    def test_completed_by_measure_without_a_measure_stays_unknown(self, live_api: LiveApi, page: Page,
+                                                                  tmp_path: Path):
+        self.start(live_api, page, tmp_path, "cts_co04c_like", NO_MEASURE)
+        self.continue_to(page, "a3", cmi__completion_status="completed")
+
+    def test_an_untracked_cluster_has_no_known_progress(self, live_api: LiveApi, page: Page, tmp_path: Path):
+        self.start(live_api, page, tmp_path, "cts_co05a_like", UNTRACKED)
+        assert call(page, "GetValue", "cmi.objectives.0.id") == "PRIMARYOBJ"
+        self.continue_to(page, "u1", cmi__objectives__0__completion_status="completed",
+                         cmi__objectives__0__progress_measure="0.5")
+
+    def test_a_completion_status_the_sco_set_to_unknown_is_not_auto_completed(self, live_api: LiveApi, page: Page,
+                                                                              tmp_path: Path):
+        self.start(live_api, page, tmp_path, "cts_co13a_like", SAID_UNKNOWN)
+        set_values(page, cmi__completion_status="unknown")
+        assert call(page, "GetValue", "cmi.objectives.0.id") == "PRIMARYOBJ"
+        self.continue_to(page, "a3", cmi__objectives__0__completion_status="completed")
+
+    def test_each_activity_writes_its_own_measure_and_the_next_sees_it_as_written(self, live_api: LiveApi,
+                                                                                 page: Page, tmp_path: Path):
+        self.start(live_api, page, tmp_path, "cts_co10_like", OWN_MEASURES)
+        assert call(page, "GetValue", "cmi.objectives.0.id") == "PRIMARYOBJ"
+        self.continue_to(page, "a2", cmi__objectives__0__progress_measure="0.2")  # 0.2 < 0.4: incomplete
+        # Activity 2 (minimum 0.15) would call 0.2 completed, but its SCO sees what activity 1 wrote.
+        assert call(page, "GetValue", "cmi.objectives.0.progress_measure") == "0.2"
+        assert call(page, "GetValue", "cmi.objectives.0.completion_status") == "incomplete"
+        # cmi.progress_measure is the primary objective's, over the record seeded from the read map.
+        self.continue_to(page, "a3", cmi__progress_measure="0.39")
+        assert call(page, "GetValue", "cmi.objectives.0.progress_measure") == "0.39"
+        assert call(page, "GetValue", "cmi.objectives.0.completion_status") == "completed"
+
+    def test_an_unknown_global_does_not_erase_a_rolled_up_status(self, live_api: LiveApi, page: Page,
+                                                                 tmp_path: Path):
+        self.start(live_api, page, tmp_path, "cts_co12d_like", RETRIED_UNIT)
+        self.continue_to(page, "a2", cmi__progress_measure="0.05")
+        self.continue_to(page, "a1")  # satisfied, so it exits; 0.05 < 0.7, so it is retried
+        self.continue_to(page, "a3", cmi__progress_measure="0.95")  # completed by the measure read: continue

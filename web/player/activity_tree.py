@@ -68,6 +68,7 @@ def sco_launch(item: dict[str, Any], *, credit: str = "credit", mode: str = "nor
         max_time_allowed=item.get("max_time_allowed"),
         time_limit_action=item.get("time_limit_action"),
         completion_threshold=item.get("completion_threshold"),
+        completed_by_measure=bool((item.get("completion_threshold_detail") or {}).get("completed_by_measure")),
         scaled_passing_score=item.get("scaled_passing_score"),
         credit=credit,
         mode=mode,
@@ -76,7 +77,7 @@ def sco_launch(item: dict[str, Any], *, credit: str = "credit", mode: str = "nor
 
 def launch_rules(launch: ScoLaunch) -> LaunchRules:
     return LaunchRules(launch.mastery_score, launch.completion_threshold, launch.scaled_passing_score,
-                       launch.credit, launch.mode)  # fmt: skip
+                       launch.credit, launch.mode, launch.completed_by_measure)  # fmt: skip
 
 
 def rollup_tree(manifest: dict[str, Any], leaves: dict[str, tuple[ScoStatus, int, bool, str]]) -> Node:
@@ -92,7 +93,8 @@ def rollup_tree(manifest: dict[str, Any], leaves: dict[str, tuple[ScoStatus, int
         status, attempts, suspended, changed_at = leaves.get(item["identifier"], (ScoStatus(), 0, False, ""))
         children = [node(child) for child in item.get("children") or []]
         return Node(item["identifier"], item.get("sequencing") or {}, children,
-                    None if children else status, attempts, suspended, changed_at)  # fmt: skip
+                    None if children else status, attempts, suspended, changed_at,
+                    item.get("completion_threshold_detail") or {})  # fmt: skip
 
     org = organization(manifest)
     return Node(org["identifier"], org.get("sequencing") or {}, [node(item) for item in org["items"]])

@@ -38,6 +38,7 @@ class ScoLaunch:
         max_time_allowed: 1.2 `adlcp:maxtimeallowed` (timespan) / 2004 attempt duration limit (ISO 8601).
         time_limit_action: `exit,message`, `exit,no message`, `continue,message`, `continue,no message`.
         completion_threshold: 2004 `adlcp:completionThreshold`.
+        completed_by_measure: 4th Ed. `completedByMeasure` of that threshold (status, not the CMI, uses it).
         scaled_passing_score: 2004 primary objective's `minNormalizedMeasure` when satisfied by measure.
         credit: `credit` or `no-credit`.
         mode: `normal`, `browse` or `review`.
@@ -51,6 +52,7 @@ class ScoLaunch:
     scaled_passing_score: float | None = None
     credit: str = "credit"
     mode: str = "normal"
+    completed_by_measure: bool = False
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,14 @@ SCORM 1.2 has no rollup model; LMSs agree on: completed when every SCO is
 completed, passed when every SCO is done and none failed (at least one
 passed), failed as soon as one SCO failed, score the average of the SCOs'.
 
+Completion by measure (4th Ed., `adlcp:completionThreshold completedByMeasure`):
+a cluster's progress measure is the `progressWeight`-weighted average of its
+tracked children's (RB.1.1.b), and an activity completed by measure is
+completed when its progress measure reaches `minProgressMeasure`, unknown
+without one (RB.1.3.a); a completion status it reads does not count.
+
 Global objective maps of primary objectives are followed (SN 4.2.1.5): the
-SCOs write their satisfaction and measure to the globals in the order their
+SCOs write their satisfaction, measure, completion and progress measure to the globals in the order their
 status last changed (so a global holds its most recent writer's value), each
 cluster writes its own after its rollup, and an activity whose primary
 objective reads a known global takes that value over its own (a post test
@@ -43,6 +49,7 @@ class Node:
     attempts: int = 0
     suspended: bool = False
     changed_at: str = ""  # ISO time of the leaf's last status change: orders its global writes
+    threshold: dict[str, Any] = field(default_factory=dict)  # `completion_threshold_detail` of the item
 
 
 @dataclass
@@ -51,6 +58,8 @@ class Global:
 
     satisfied: Tri = None
     measure: float | None = None
+    completed: Tri = None
+    progress: float | None = None
 
 
 @dataclass
@@ -62,6 +71,7 @@ class Tracking:
     measure: float | None = None
     attempts: int = 0
     suspended: bool = False
+    progress: float | None = None
 
 
 def rollup_2004(root: Node) -> ScoStatus:
@@ -124,7 +134,9 @@ def _leaves(node: Node) -> list[Node]:
 def _track(node: Node, globals_: dict[str, Global]) -> Tracking:
     if not node.children:
         tracking = _leaf_tracking(node)
-        _read_maps(node, tracking, globals_, "satisfied", "measure")
+        if _completed_by_measure(node):
+            tracking.completed = _by_measure(node, tracking)  # its status says incomplete for unknown
+        _read_maps(node, tracking, globals_, "satisfied", "measure", "progress", "completed")
         return tracking
     children = [(child, _track(child, globals_)) for child in node.children if _tracked(child)]
     tracking = Tracking(
@@ -135,7 +147,10 @@ def _track(node: Node, globals_: dict[str, Global]) -> Tracking:
     _read_maps(node, tracking, globals_, "measure")
     tracking.satisfied = _objective(node, children, tracking.measure)
     _read_maps(node, tracking, globals_, "satisfied")
-    tracking.completed = _progress(node, children)
+    tracking.progress = _completion_measure(children)
+    _read_maps(node, tracking, globals_, "progress")
+    tracking.completed = _by_measure(node, tracking) if _completed_by_measure(node) else _progress(node, children)
+    _read_maps(node, tracking, globals_, "completed")
     _write_maps(node, tracking, globals_)
     return tracking
 
@@ -154,6 +169,13 @@ def _read_maps(node: Node, tracking: Tracking, globals_: dict[str, Global], *fie
             tracking.satisfied = known.satisfied
         if "measure" in fields and entry.get("read_normalized_measure", True) and known.measure is not None:
             tracking.measure = known.measure
+        if "progress" in fields and entry.get("read_progress_measure", True) and known.progress is not None:
+            tracking.progress = known.progress
+            if _completed_by_measure(node):  # CTS CO-02a: a progress measure read decides completion
+                tracking.completed = _by_measure(node, tracking)
+        if ("completed" in fields and entry.get("read_completion_status", True) and known.completed is not None
+                and not _completed_by_measure(node)):  # CTS CO-04b: not by measure, so a read status counts
+            tracking.completed = known.completed
 
 
 def _write_maps(node: Node, tracking: Tracking, globals_: dict[str, Global]) -> None:
@@ -164,6 +186,10 @@ def _write_maps(node: Node, tracking: Tracking, globals_: dict[str, Global]) -> 
             target.satisfied = tracking.satisfied
         if entry.get("write_normalized_measure") and tracking.measure is not None:
             target.measure = tracking.measure
+        if entry.get("write_completion_status") and tracking.completed is not None:
+            target.completed = tracking.completed
+        if entry.get("write_progress_measure") and tracking.progress is not None:
+            target.progress = tracking.progress
 
 
 def _leaf_tracking(node: Node) -> Tracking:
@@ -171,7 +197,7 @@ def _leaf_tracking(node: Node) -> Tracking:
     completed = {COMPLETED: True, INCOMPLETE: False}.get(status.completion)
     satisfied = {PASSED: True, FAILED: False}.get(status.success)
     attempts = node.attempts or (1 if status.attempted else 0)
-    return Tracking(completed, satisfied, status.score.get("scaled"), attempts, node.suspended)
+    return Tracking(completed, satisfied, status.score.get("scaled"), attempts, node.suspended, status.progress)
 
 
 def _seq(node: Node, key: str) -> dict[str, Any]:
@@ -194,6 +220,31 @@ def _measure(children: list[tuple[Node, Tracking]]) -> float | None:
     if not valid or counted <= 0:
         return None
     return total / counted
+
+
+def _completion_measure(children: list[tuple[Node, Tracking]]) -> float | None:
+    # RB.1.1.b: weighted by progressWeight over tracked children; unknown measures count their weight as zero.
+    counted, total, valid = 0.0, 0.0, False
+    for child, tracking in children:
+        weight = float(child.threshold.get("progress_weight", 1.0))
+        counted += weight
+        if tracking.progress is not None:
+            valid = True
+            total += tracking.progress * weight
+    if not valid or counted <= 0:
+        return None
+    return total / counted
+
+
+def _completed_by_measure(node: Node) -> bool:
+    return bool(node.threshold.get("completed_by_measure"))
+
+
+def _by_measure(node: Node, tracking: Tracking) -> Tri:
+    # RB.1.3.a: no progress measure, no completion; a read completion status does not count.
+    if tracking.progress is None:
+        return None
+    return tracking.progress >= float(node.threshold.get("min_progress_measure", 1.0))
 
 
 def _objective(node: Node, children: list[tuple[Node, Tracking]], measure: float | None) -> Tri:

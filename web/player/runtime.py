@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from models.base import utcnow
 from models.sessions import LearnerSession, ScoState, latest_sco_state
-from web.player import activity_tree, initial_cmi, prerequisites, rollup, status, xapi_report
+from web.player import activity_tree, initial_cmi, learner_objectives, prerequisites, rollup, status, xapi_report
 from web.player.initial_cmi import PreviousSession
 from web.player.package_info import PackageInfo
 from web.player.status import COMPLETED, FAILED, INCOMPLETE, PASSED, ScoStatus
@@ -241,7 +241,9 @@ def save_sequencing_state(learner: LearnerSession, state: Any, timestamp: Any, c
     saved = learner.sequencing_state or {}
     if not isinstance(state, dict) or stamp < (saved.get("ts") or 0):
         return False
-    learner.sequencing_state = {"ts": stamp, "state": state}
+    # Whether the learner's other courses may read this state's global objectives (learner_objectives).
+    shared = learner_objectives.objectives_global(package.manifest)
+    learner.sequencing_state = {"ts": stamp, "state": state, learner_objectives.SHARED_FLAG: shared}
     if current_item in package.items:
         learner.current_item = current_item
     return True

@@ -39,6 +39,7 @@ class LaunchRules:
     Attributes:
         mastery_score: 1.2 `adlcp:masteryscore` (0-100).
         completion_threshold: 2004 `adlcp:completionThreshold` (0-1).
+        completed_by_measure: 4th Ed. `completedByMeasure`: the progress measure alone decides completion.
         scaled_passing_score: 2004 primary objective's minimum normalized measure.
         credit: `credit` or `no-credit`.
         mode: `normal`, `browse` or `review`.
@@ -49,6 +50,7 @@ class LaunchRules:
     scaled_passing_score: float | None = None
     credit: str = "credit"
     mode: str = "normal"
+    completed_by_measure: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,8 @@ def _derive_2004(cmi: dict[str, str], rules: LaunchRules, *, launched: bool) -> 
     judged = rules.credit == "credit" and rules.mode == "normal"
     if judged and rules.completion_threshold is not None and progress is not None:
         completion = "completed" if progress >= rules.completion_threshold else "incomplete"
+    elif judged and rules.completed_by_measure:
+        completion = "unknown"  # SN RB.1.3.a, as the runtime's sequencer: no measure, no completion (CTS CO-04c)
     if judged and rules.scaled_passing_score is not None and scaled is not None:
         success = "passed" if scaled >= rules.scaled_passing_score else "failed"
     if completion not in (COMPLETED, INCOMPLETE):

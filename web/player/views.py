@@ -25,7 +25,16 @@ from web import learner_page, safe_json
 from web.errors import ApiError, handle_api_error
 from web.origins import moves_to_content_origin, require_tenant
 from web.pagination import MAX_INT32
-from web.player import activity_tree, commit_check, commits, runtime, standards, tokens, xapi_report
+from web.player import (
+    activity_tree,
+    commit_check,
+    commits,
+    learner_objectives,
+    runtime,
+    standards,
+    tokens,
+    xapi_report,
+)
 from web.player.package_info import EDITIONS, PackageInfo, load
 from web.player.tokens import Claims, TokenError
 from web.services import db, services, settings
@@ -340,7 +349,9 @@ def read_sequencing_state(session_id: str) -> Response:
     learner = _attempt_session(claims)
     saved = learner.sequencing_state or {}
     current = learner.current_item if learner.current_item in package.items else package.first_item()
-    return _no_store({"state": saved.get("state"), "current": current})
+    state = learner_objectives.with_learner_globals(db(), learner, saved) if (
+        package.edition == "2004" and learner_objectives.objectives_global(package.manifest)) else saved.get("state")
+    return _no_store({"state": state, "current": current})
 
 
 def _no_store(body: dict[str, Any]) -> Response:

@@ -168,6 +168,51 @@ class TestExplicitRules:
         assert rollup_2004(module(scored, NEW, NEW)).completion == "incomplete"  # 1/3: counted, not complete
 
 
+class TestCompletionByMeasure:
+    """4th Ed. completion by measure and the completion/progress objective maps (CTS CO-02a, 03, 04a-c)."""
+
+    @staticmethod
+    def by_measure(minimum: float, weight: float = 1.0) -> dict:
+        return {"completed_by_measure": True, "min_progress_measure": minimum, "progress_weight": weight}
+
+    @staticmethod
+    def primary_map(target: str, **flags: bool) -> dict:
+        return {"objectives": {"primary": {"map_info": [{"target_objective_id": target, **flags}]}}}
+
+    def test_a_cluster_rolls_up_the_weighted_progress_measure_and_completes_by_it(self):
+        a = Node("a", {}, [], ScoStatus("incomplete", "unknown", progress=0.2), 1, threshold={"progress_weight": 3})
+        b = Node("b", {}, [], ScoStatus("incomplete", "unknown", progress=1.0), 1)
+        course = Node("org", {}, [Node("cluster", {}, [a, b], threshold=self.by_measure(0.4)),
+                                  leaf("c", COMPLETE)])  # fmt: skip
+        assert rollup_2004(course).completion == "completed"  # (0.2*3 + 1.0) / 4 = 0.4
+        a.status = ScoStatus("incomplete", "unknown", progress=0.1)
+        assert rollup_2004(course).completion == "incomplete"
+
+    def test_a_progress_measure_read_completes_by_measure_whatever_completion_was_written(self):
+        # CTS CO-02a: activity 1 writes incomplete and 0.8; activity 2 (min 0.5) reads both.
+        writer = Node("a1", self.primary_map("g", write_completion_status=True, write_progress_measure=True),
+                      [], ScoStatus("incomplete", "unknown", progress=0.8), 1)  # fmt: skip
+        reader = Node("a2", self.primary_map("g"), [], ScoStatus(), 0, threshold=self.by_measure(0.5))
+        other = Node("a3", self.primary_map("g"), [], ScoStatus(), 0)
+        tracked = {"rollup_rules": {"rules": [{"child_activity_set": "all", "action": "completed",
+                                               "conditions": [{"condition": "completed"}]}]}}  # fmt: skip
+        assert rollup_2004(Node("org", tracked, [writer, reader])).completion == "incomplete"  # a1 itself
+        assert rollup_2004(Node("org", tracked, [reader])).completion == "not_attempted"
+        writer.status = ScoStatus("completed", "unknown", progress=0.8)
+        assert rollup_2004(Node("org", tracked, [writer, reader, other])).completion == "completed"
+
+    def test_completed_by_measure_without_a_measure_is_unknown_even_when_a_status_is_read(self):
+        # CTS CO-04b: a completion status read does not count when completion is by measure.
+        writer = Node("a1", self.primary_map("g", write_completion_status=True), [],
+                      ScoStatus("completed", "unknown"), 1)  # fmt: skip
+        reader = Node("a2", self.primary_map("g"), [], ScoStatus(), 0, threshold=self.by_measure(0.75))
+        plain = Node("a3", self.primary_map("g"), [], ScoStatus(), 0)
+        rule = {"rollup_rules": {"rules": [{"child_activity_set": "all", "action": "completed",
+                                            "conditions": [{"condition": "completed"}]}]}}  # fmt: skip
+        assert rollup_2004(Node("org", rule, [writer, plain])).completion == "completed"
+        assert rollup_2004(Node("org", rule, [writer, plain, reader])).completion == "incomplete"
+
+
 class TestScorm12Convention:
     def test_all_completed_with_one_pass_is_passed_and_scores_average(self):
         course = rollup_12([ScoStatus("completed", "unknown"), ScoStatus("completed", "passed", {"raw": 80,

@@ -62,6 +62,17 @@ class TestScorm2004:
             "completed"
         )
 
+    def test_completed_by_measure_without_a_progress_measure_is_not_completed(self):
+        # CTS CO-04c: the SCO says completed, but with completedByMeasure only a measure may complete it.
+        rules = LaunchRules(completion_threshold=None, completed_by_measure=True)
+        status = derive("2004", {"cmi.completion_status": "completed"}, rules, launched=True, finished=True)
+        assert status.completion == "incomplete"
+        rules = LaunchRules(completion_threshold=0.0, completed_by_measure=True)
+        status = derive("2004", {"cmi.completion_status": "completed"}, rules, launched=True, finished=True)
+        assert status.completion == "incomplete"
+        cmi = {"cmi.completion_status": "incomplete", "cmi.progress_measure": "0"}
+        assert derive("2004", cmi, rules, launched=True, finished=True).completion == "completed"
+
     @pytest.mark.parametrize(("scaled", "success"), [("0.7", "passed"), ("0.69", "failed")])
     def test_scaled_passing_score_overrides_the_sco(self, scaled, success):
         cmi = {"cmi.success_status": "unknown", "cmi.score.scaled": scaled, "cmi.score.raw": "7"}
