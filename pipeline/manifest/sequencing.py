@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from typing import Any
+from urllib.parse import unquote
 
 from lxml import etree
 
@@ -20,6 +21,8 @@ from pipeline.manifest.xml_limits import MAX_ELEMENTS
 
 _RULE_KINDS = (("preconditionrule", "pre_condition"), ("exitconditionrule", "exit_condition"),
                ("postconditionrule", "post_condition"))  # fmt: skip
+# Attributes of type anyURI naming objectives: compared after decoding and whitespace collapsing.
+_OBJECTIVE_IDS = ("objective_id", "target_objective_id", "referenced_objective")
 _PLAIN = (
     ("controlmode", "control_mode"),
     ("limitconditions", "limit_conditions"),
@@ -86,8 +89,8 @@ def _parse_adlseq_child(child: etree._Element, result: dict[str, Any], warnings:
     elif name == "objectives":
         result["adl_objectives"] = [
             {
-                **typed_attributes(objective, warnings, where),
-                "map_info": [typed_attributes(info, warnings, where) for info in kids(objective, "mapInfo")],
+                **_ids(typed_attributes(objective, warnings, where)),
+                "map_info": [_ids(typed_attributes(info, warnings, where)) for info in kids(objective, "mapInfo")],
             }
             for objective in kids(child, "objective")
         ]
@@ -107,7 +110,7 @@ def _rule(element: etree._Element, warnings: list, where: str) -> dict[str, Any]
     action = kid(element, "ruleAction")
     return {
         "condition_combination": attr(conditions, "conditionCombination") or "all",
-        "conditions": [typed_attributes(cond, warnings, where) for cond in kids(conditions, "ruleCondition")],
+        "conditions": [_ids(typed_attributes(cond, warnings, where)) for cond in kids(conditions, "ruleCondition")],
         "action": attr(action, "action"),
     }
 
@@ -140,14 +143,32 @@ def _objectives(element: etree._Element, warnings: list, where: str) -> dict[str
 
 
 def _objective(element: etree._Element, warnings: list, where: str) -> dict[str, Any]:
-    objective = typed_attributes(element, warnings, where)
+    objective = _ids(typed_attributes(element, warnings, where))
     measure = kid(element, "minNormalizedMeasure")
     if measure is not None:
         value = parse_number(text(measure), float)
         if value is not None:
             objective["min_normalized_measure"] = value
-    objective["map_info"] = [typed_attributes(info, warnings, where) for info in kids(element, "mapInfo")]
+    objective["map_info"] = [_ids(typed_attributes(info, warnings, where)) for info in kids(element, "mapInfo")]
     return objective
+
+
+def objective_id(raw: str) -> str:
+    """An objective ID as the learner's data model and global objective maps know it.
+
+    objectiveID, targetObjectiveID and referencedObjective are anyURI values: a
+    percent-encoded space is a space, and whitespace is trimmed and collapsed
+    (ADL CTS OB-02a/b, OB-11a, OB-12a: "  gObj%20-%20OB%2002%20b " and
+    "gObj%20%20-%20%20OB%2002%20b" name the same global objective, "gObj - OB 02 b").
+    """
+    return " ".join(unquote(raw).split())
+
+
+def _ids(values: dict[str, Any]) -> dict[str, Any]:
+    for key in _OBJECTIVE_IDS:
+        if isinstance(values.get(key), str):
+            values[key] = objective_id(values[key])
+    return values
 
 
 class Collection(dict):
