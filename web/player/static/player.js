@@ -134,6 +134,15 @@
       }, 0);
     });
     api.on(is2004 ? "Commit" : "LMSCommit", noteStatus);
+    if (is2004) {
+      // While the learner's own navigation unloads the SCO, a request the SCO makes on its way out
+      // (e.g. from its onunload handler) is superseded (ADL CTS CM-09ab/bb).
+      api.on("SetValue.adl.nav.request", function () {
+        if (state.navigating) {
+          api.adl.nav.request = "_none_";
+        }
+      });
+    }
   }
   bindApiListeners();
 
@@ -361,6 +370,11 @@
     }
     state.navigating = true;
     state.deliveredWhileUnloading = false;
+    if (sequenced && isRunning()) {
+      // The learner's navigation event wins over a request the SCO has set but not yet acted on: the LMS
+      // processes one navigation request, the learner's (ADL CTS CM-09aa/ba).
+      api.adl.nav.request = "_none_";
+    }
     updateNav();
     unloadSco().then(function () {
       state.navigating = false;
@@ -459,9 +473,20 @@
     toc.hidden = false;
     var list = document.getElementById("toc-list");
     list.textContent = "";
+    if (sequenced && config.root) {
+      appendRoot(list);
+    }
     config.outline.forEach(function (node) {
       appendNode(list, node);
     });
+  }
+
+  // The course itself (the activity tree's root) heads the table of contents: the learner may choose it
+  // when the sequencer allows a choice of the root (SN SB.2.9). ADL CTS CM-07a-e ask whether
+  // "the activity that corresponds to the root" is selectable.
+  function appendRoot(list) {
+    appendNode(list, { id: config.root.id, title: config.root.title, visible: true, launchable: false, children: [],
+      root: true });
   }
 
   function appendNode(list, node) {
@@ -479,7 +504,8 @@
     li.dataset.item = node.id;
     // A cluster the sequencer lets the learner choose is chosen like an item: the sequencer flows into it
     // (SN SB.2.9). ADL CTS CM-04c: "start at Activity 10", a cluster.
-    var choosableCluster = sequenced && !node.launchable && node.children.length > 0 && allowedChoice(node.id);
+    var choosableCluster = sequenced && !node.launchable && (node.children.length > 0 || node.root) &&
+      allowedChoice(node.id);
     if (node.launchable || choosableCluster) {
       var button = document.createElement("button");
       button.type = "button";
@@ -510,12 +536,14 @@
   }
 
   function allowedChoice(itemId) {
-    if (itemId === state.current || state.navigating) {
+    if (state.navigating) {
       return false;
     }
     if (!sequenced) {
-      return isOpen(itemId);
+      return itemId !== state.current && isOpen(itemId);
     }
+    // SCORM 2004: the current activity may be chosen again when the sequencer allows it (SN SB.2.9;
+    // ADL CTS CM-07d/f expect it selectable, CM-07a not when its choiceExit is false).
     var validity = state.validity || {};
     return !!(validity.choice && validity.choice[itemId] === "true");
   }
