@@ -135,6 +135,10 @@
     });
     api.on(is2004 ? "Commit" : "LMSCommit", noteStatus);
     if (is2004) {
+      ["SetValue.cmi.completion_status", "SetValue.cmi.success_status", "SetValue.cmi.score.*",
+        "SetValue.cmi.progress_measure", "SetValue.cmi.objectives.*", "Commit", "Terminate"].forEach(function (event) {
+        api.on(event, refreshNavSoon);
+      });
       // While the learner's own navigation unloads the SCO, a request the SCO makes on its way out
       // (e.g. from its onunload handler) is superseded (ADL CTS CM-09ab/bb).
       api.on("SetValue.adl.nav.request", function () {
@@ -332,13 +336,25 @@
       return !!(validity.choice && validity.choice[target] === "true");
     }
     if (request === "continue" || request === "previous") {
-      if (!validity[request]) {
-        return false;
-      }
-      var preview = isRunning() ? api.previewNavigationRequest(request) : { outcome: "unknown" };
-      return preview.outcome !== "blocked";
+      return flowAllowed(request);
     }
     return true;
+  }
+
+  // Continue/Previous as the sequencer would process them now (its simulation sees what the SCO has
+  // reported so far); its validity from the last delivery when it cannot tell. ADL CTS CM-01..07.
+  function flowAllowed(request) {
+    var preview = api.previewNavigationRequest(request);
+    if (preview.outcome !== "unknown") {
+      return preview.outcome === "allowed";
+    }
+    return !!(state.validity || {})[request];
+  }
+
+  // What the SCO reports can open or close the way on: look again, once the calls settle.
+  function refreshNavSoon() {
+    clearTimeout(state.navRefresh);
+    state.navRefresh = setTimeout(updateNav, 150);
   }
 
   function isOpen(itemId) {
@@ -447,9 +463,8 @@
     }
     exit.disabled = false;
     if (sequenced) {
-      var validity = state.validity || {};
-      previous.disabled = !validity.previous;
-      next.disabled = !validity.continue;
+      previous.disabled = !flowAllowed("previous");
+      next.disabled = !flowAllowed("continue");
     } else {
       previous.disabled = flowTarget("previous") === null;
       next.disabled = flowTarget("continue") === null;
