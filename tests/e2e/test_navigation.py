@@ -99,7 +99,9 @@ class TestForcedSequential:
         for item in self.ITEMS[1:]:
             assert toc_button(page, item).is_disabled()
         page.evaluate("() => window.AllurePlayer.navigate('choice', 'handicapping_item')")
-        page.click("#nav-continue")
+        # Continue would flow into a disabled SCO (SB.2.2-2): the player disables it, as the SN book asks.
+        assert page.locator("#nav-continue").is_disabled()
+        page.evaluate("() => window.AllurePlayer.navigate('continue')")
         time.sleep(1.0)
         assert current_item(page) == "playing_item"
         assert page.evaluate("() => window.API_1484_11.isInitialized()")

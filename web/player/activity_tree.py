@@ -45,6 +45,12 @@ def is_sco(item: dict[str, Any]) -> bool:
     return item.get("scorm_type") == "sco"
 
 
+def root_entry(manifest: dict[str, Any]) -> dict[str, str]:
+    """The activity tree's root (the organization) as a table-of-contents entry the learner may choose."""
+    org = organization(manifest)
+    return {"id": org["identifier"], "title": (org.get("title") or manifest.get("title") or org["identifier"]).strip()}
+
+
 def outline(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     """The table of contents: visible items with their launchable flag and children."""
 

@@ -204,6 +204,7 @@ def player_config(learner: LearnerSession, package: PackageInfo, key: str, mode:
         "vendor": f"/player/vendor/{VENDOR_SCRIPT.get(package.edition, 'scorm2004.js')}",
         "content": f"/content/t/{content}/",
         "outline": activity_tree.outline(package.manifest),
+        "root": activity_tree.root_entry(package.manifest) if package.sequenced else None,
         "items": {i: {"title": item.get("title") or i, "sco": activity_tree.is_sco(item)}
                   for i, item in package.items.items()},  # fmt: skip
         "order": list(package.order),

@@ -134,6 +134,19 @@
       }, 0);
     });
     api.on(is2004 ? "Commit" : "LMSCommit", noteStatus);
+    if (is2004) {
+      ["SetValue.cmi.completion_status", "SetValue.cmi.success_status", "SetValue.cmi.score.*",
+        "SetValue.cmi.progress_measure", "SetValue.cmi.objectives.*", "Commit", "Terminate"].forEach(function (event) {
+        api.on(event, refreshNavSoon);
+      });
+      // While the learner's own navigation unloads the SCO, a request the SCO makes on its way out
+      // (e.g. from its onunload handler) is superseded (ADL CTS CM-09ab/bb).
+      api.on("SetValue.adl.nav.request", function () {
+        if (state.navigating) {
+          api.adl.nav.request = "_none_";
+        }
+      });
+    }
   }
   bindApiListeners();
 
@@ -344,13 +357,25 @@
       return !!(validity.choice && validity.choice[target] === "true");
     }
     if (request === "continue" || request === "previous") {
-      if (!validity[request]) {
-        return false;
-      }
-      var preview = isRunning() ? api.previewNavigationRequest(request) : { outcome: "unknown" };
-      return preview.outcome !== "blocked";
+      return flowAllowed(request);
     }
     return true;
+  }
+
+  // Continue/Previous as the sequencer would process them now (its simulation sees what the SCO has
+  // reported so far); its validity from the last delivery when it cannot tell. ADL CTS CM-01..07.
+  function flowAllowed(request) {
+    var preview = api.previewNavigationRequest(request);
+    if (preview.outcome !== "unknown") {
+      return preview.outcome === "allowed";
+    }
+    return !!(state.validity || {})[request];
+  }
+
+  // What the SCO reports can open or close the way on: look again, once the calls settle.
+  function refreshNavSoon() {
+    clearTimeout(state.navRefresh);
+    state.navRefresh = setTimeout(updateNav, 150);
   }
 
   function isOpen(itemId) {
@@ -382,6 +407,11 @@
     }
     state.navigating = true;
     state.deliveredWhileUnloading = false;
+    if (sequenced && isRunning()) {
+      // The learner's navigation event wins over a request the SCO has set but not yet acted on: the LMS
+      // processes one navigation request, the learner's (ADL CTS CM-09aa/ba).
+      api.adl.nav.request = "_none_";
+    }
     updateNav();
     unloadSco().then(function () {
       state.navigating = false;
@@ -454,9 +484,8 @@
     }
     exit.disabled = false;
     if (sequenced) {
-      var validity = state.validity || {};
-      previous.disabled = !validity.previous;
-      next.disabled = !validity.continue;
+      previous.disabled = !flowAllowed("previous");
+      next.disabled = !flowAllowed("continue");
     } else {
       previous.disabled = flowTarget("previous") === null;
       next.disabled = flowTarget("continue") === null;
@@ -480,22 +509,20 @@
     toc.hidden = false;
     var list = document.getElementById("toc-list");
     list.textContent = "";
-    rootEntry(list).forEach(function (node) {
+    if (sequenced && config.root) {
+      appendRoot(list);
+    }
+    config.outline.forEach(function (node) {
       appendNode(list, node);
     });
   }
 
-  // The course's root is an activity the learner may choose too (SN SB.2.9 flows into it). While no content is
-  // on screen and the sequencer allows it, the tree hangs under a root entry. ADL CTS SX-04b: after "abandon"
-  // the tester chooses the root.
-  function rootEntry(list) {
-    var root = sequenced && config.sequencing.activityTree;
-    if (!root || state.current || !allowedChoice(root.id)) {
-      return config.outline;
-    }
-    appendNode(list, { id: root.id, title: root.title || config.title, visible: true, launchable: false,
-                       children: config.outline });
-    return [];
+  // The course itself (the activity tree's root) heads the table of contents: the learner may choose it
+  // when the sequencer allows a choice of the root (SN SB.2.9). ADL CTS CM-07a-e ask whether
+  // "the activity that corresponds to the root" is selectable.
+  function appendRoot(list) {
+    appendNode(list, { id: config.root.id, title: config.root.title, visible: true, launchable: false, children: [],
+      root: true });
   }
 
   function appendNode(list, node) {
@@ -513,7 +540,8 @@
     li.dataset.item = node.id;
     // A cluster the sequencer lets the learner choose is chosen like an item: the sequencer flows into it
     // (SN SB.2.9). ADL CTS CM-04c: "start at Activity 10", a cluster.
-    var choosableCluster = sequenced && !node.launchable && node.children.length > 0 && allowedChoice(node.id);
+    var choosableCluster = sequenced && !node.launchable && (node.children.length > 0 || node.root) &&
+      allowedChoice(node.id);
     if (node.launchable || choosableCluster) {
       var button = document.createElement("button");
       button.type = "button";
@@ -544,12 +572,14 @@
   }
 
   function allowedChoice(itemId) {
-    if (itemId === state.current || state.navigating) {
+    if (state.navigating) {
       return false;
     }
     if (!sequenced) {
-      return isOpen(itemId);
+      return itemId !== state.current && isOpen(itemId);
     }
+    // SCORM 2004: the current activity may be chosen again when the sequencer allows it (SN SB.2.9;
+    // ADL CTS CM-07d/f expect it selectable, CM-07a not when its choiceExit is false).
     var validity = state.validity || {};
     return !!(validity.choice && validity.choice[itemId] === "true");
   }
