@@ -319,7 +319,13 @@ def _rule_applies(rule: dict[str, Any], children: list[tuple[Node, Tracking]]) -
     # RB.1.4: a rule fires when its child set holds; unknown children count as neither.
     if not children:
         return False
-    results = [_conditions(rule, child, tracking) for child, tracking in children]
+    return child_set_holds(rule, [_conditions(rule, child, tracking) for child, tracking in children])
+
+
+def child_set_holds(rule: dict[str, Any], results: list[Tri]) -> bool:
+    """RB.1.4's childActivitySet test on the children's condition results (minimumPercent is a fraction)."""
+    if not results:
+        return False
     trues = sum(1 for r in results if r is True)
     falses = sum(1 for r in results if r is False)
     kind = rule.get("child_activity_set", "all")
