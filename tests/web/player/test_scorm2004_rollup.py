@@ -1,7 +1,8 @@
 """Rollup rules of the player's runtime against the server's rollup (issue 12, CTS RU family).
 
 `imsss:minimumPercent` is a fraction 0.0-1.0 (IMS SS); the runtime compared a 0-100 percentage with
-it, so "at least 50%" held with one child of three (CTS RU-04aa..RU-05b). The server side
+it, so "at least 50%" held with one child of three (CTS RU-04aa..RU-04bd); and a child whose status is unknown
+made "none" hold (CTS RU-05a). The server side
 (`web/player/rollup.py`) must decide the same way.
 """
 
@@ -17,6 +18,7 @@ from tests.web.player.test_scorm2004_conformance import NODE, RUNTIME
 from web.player import rollup
 
 DRIVER = Path(__file__).with_name("scorm2004_rollup.cjs")
+TREE_DRIVER = Path(__file__).with_name("scorm2004_rollup_tree.cjs")
 
 pytestmark = pytest.mark.skipif(NODE is None or not RUNTIME.exists(), reason="node and node_modules are needed")
 
@@ -58,3 +60,17 @@ def test_minimum_percent_is_a_fraction(minimum_percent: float, satisfied: list[b
         "conditions": [{"condition": "satisfied"}],
     }
     assert rollup.child_set_holds(rule, satisfied) is expected
+
+
+
+def test_none_does_not_hold_while_a_child_is_unknown() -> None:
+    # CTS RU-05a, RB.1.4.1: a condition on a child whose status is unknown is unknown, not false, so "none"
+    # (one child failed, two not attempted) does not hold in the sequencer's rollup process, nor on the server.
+    checked = subprocess.run([NODE, str(TREE_DRIVER), str(RUNTIME)], capture_output=True, text=True, timeout=60,
+                             check=True)  # fmt: skip
+    results = json.loads(checked.stdout)
+    assert results["none_with_unknown_children"] is False
+    assert (results["percent_one_of_three"], results["percent_two_of_three"]) == (False, True)
+    rule = {"child_activity_set": "none", "conditions": [{"condition": "satisfied"}]}
+    assert rollup.child_set_holds(rule, [False, None, None]) is False
+    assert rollup.child_set_holds(rule, [False, False, False]) is True
