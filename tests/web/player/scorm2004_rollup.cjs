@@ -3,15 +3,10 @@
 // stdout: true | false (RollupRule.evaluate)
 "use strict";
 const fs = require("fs");
-const vm = require("vm");
+const { loadRuntime } = require("./scorm_again_vm.cjs");
 
 const input = JSON.parse(fs.readFileSync(0, "utf8"));
-const quiet = { log() {}, warn() {}, error() {}, info() {}, debug() {} };
-const context = { console: quiet, setTimeout, clearTimeout, setInterval, clearInterval, Promise, URL, TextEncoder };
-context.window = context;
-context.self = context;
-vm.createContext(context);
-vm.runInContext(fs.readFileSync(input.script, "utf8"), context);
+const context = loadRuntime(input.script);
 const sequencing = { rollupRules: { rules: [input.rule] } };
 const api = new context.Scorm2004API({ logLevel: 5, autocommit: false, lmsCommitUrl: false, sequencing });
 const rule = api._sequencing.rollupRules.rules[0];

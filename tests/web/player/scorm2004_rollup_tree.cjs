@@ -1,15 +1,9 @@
 // Evaluates rollup rules through the sequencer's rollup process (RB.1.4, RollupRuleEvaluator) on a small activity tree in Node.
 // argv[2]: path of scorm2004.js. stdout: {"case": true|false, ...} for each rollup situation checked.
 "use strict";
-const fs = require("fs");
-const vm = require("vm");
+const { loadRuntime } = require("./scorm_again_vm.cjs");
 
-const quiet = { log() {}, warn() {}, error() {}, info() {}, debug() {} };
-const context = { console: quiet, setTimeout, clearTimeout, setInterval, clearInterval, Promise, URL, TextEncoder };
-context.window = context;
-context.self = context;
-vm.createContext(context);
-vm.runInContext(fs.readFileSync(process.argv[2], "utf8"), context);
+const context = loadRuntime(process.argv[2]);
 
 const leaf = (id) => ({ id, title: id });
 const rules = [
