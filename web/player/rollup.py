@@ -209,31 +209,25 @@ def _tracked(node: Node) -> bool:
 
 
 def _measure(children: list[tuple[Node, Tracking]]) -> float | None:
-    # RB.1.1: weighted average over tracked children; unknown measures count their weight as zero.
-    counted, total, valid = 0.0, 0.0, False
-    for child, tracking in children:
-        weight = _seq(child, "rollup_rules").get("objective_measure_weight", 1.0)
-        counted += weight
-        if tracking.measure is not None:
-            valid = True
-            total += tracking.measure * weight
-    if not valid or counted <= 0:
-        return None
-    return total / counted
+    # RB.1.1: weighted by objectiveMeasureWeight over tracked children.
+    weighted = [(float(_seq(child, "rollup_rules").get("objective_measure_weight", 1.0)), tracking.measure)
+                for child, tracking in children]  # fmt: skip
+    return _weighted_average(weighted)
 
 
 def _completion_measure(children: list[tuple[Node, Tracking]]) -> float | None:
-    # RB.1.1.b: weighted by progressWeight over tracked children; unknown measures count their weight as zero.
-    counted, total, valid = 0.0, 0.0, False
-    for child, tracking in children:
-        weight = float(child.threshold.get("progress_weight", 1.0))
-        counted += weight
-        if tracking.progress is not None:
-            valid = True
-            total += tracking.progress * weight
-    if not valid or counted <= 0:
+    # RB.1.1.b: weighted by progressWeight over tracked children.
+    weighted = [(float(child.threshold.get("progress_weight", 1.0)), tracking.progress) for child, tracking in children]
+    return _weighted_average(weighted)
+
+
+def _weighted_average(weighted: list[tuple[float, float | None]]) -> float | None:
+    """Unknown values count their weight as zero; no known value (or no weight) gives no measure."""
+    counted = sum(weight for weight, _ in weighted)
+    known = [(weight, value) for weight, value in weighted if value is not None]
+    if not known or counted <= 0:
         return None
-    return total / counted
+    return sum(weight * value for weight, value in known) / counted
 
 
 def _completed_by_measure(node: Node) -> bool:
