@@ -243,6 +243,26 @@ def test_interaction_response_rules(kind, element, value, answer):
     assert run(*interaction(kind), ["SetValue", f"cmi.interactions.0.{element}", value])[-1] == answer
 
 
+@pytest.mark.parametrize(
+    ("kind", "element", "value"),
+    [
+        ("long-fill-in", "correct_responses.0.pattern", "{lang=en-US}{case_matters=false}Asdf"),
+        ("long-fill-in", "correct_responses.0.pattern", "{case_matters=false}{lang=en-US}z"),
+        ("long-fill-in", "correct_responses.0.pattern", "{case_matters=false}z"),
+        ("fill-in", "correct_responses.0.pattern", "{lang=en-US}{case_matters=false}{order_matters=false}z"),
+        ("fill-in", "correct_responses.0.pattern", "{order_matters=true}{case_matters=false}a[,]B"),
+        ("performance", "correct_responses.0.pattern", "{order_matters=true}a[.]b[,]c[.]d"),
+        ("long-fill-in", "learner_response", "{lang=en}Asdf"),
+    ],
+)
+def test_patterns_come_back_exactly_as_set(kind, element, value):
+    # CTS DMI Act3: a pattern is a characterstring the LMS stores and returns as set; default delimiters
+    # ({case_matters=false}, {order_matters=true}, {lang=en}) are neither dropped nor reordered. The CTS
+    # (SCORM_2004_DMElement.equals) treats a default delimiter and its absence alike, in any order.
+    path = f"cmi.interactions.0.{element}"
+    assert run(*interaction(kind), ["SetValue", path, value], ["GetValue", path])[-1] == (value, "0")
+
+
 def test_adl_data_has_only_the_manifest_maps():
     assert run(["SetValue", "adl.data.0.store", "x"], ["GetValue", "adl.data._count"]) == [("false", "351"), ("0", "0")]
 
