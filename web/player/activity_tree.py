@@ -156,6 +156,10 @@ def sequencing_settings(manifest: dict[str, Any]) -> dict[str, Any]:
     """scorm-again `sequencing` settings for a SCORM 2004 package (collections are already merged)."""
     org = organization(manifest)
     root = _activity(org["identifier"], org.get("title") or "", org.get("sequencing"), org["items"], True)
+    if org.get("objectives_global_to_system") is False:
+        # The global objectives last as long as one attempt on the tree: a retry of the root starts them afresh
+        # (ADL CTS RU-13d; the runtime reads this from the root's settings, patch 008).
+        root["objectivesGlobalToSystem"] = False
     return {"activityTree": root}
 
 

@@ -255,6 +255,8 @@ def _objective(node: Node, children: list[tuple[Node, Tracking]], measure: float
     primary = (_seq(node, "objectives").get("primary")) or {}
     if primary.get("satisfied_by_measure") and measure is not None:
         return measure >= primary.get("min_normalized_measure", 1.0)
+    if not contributors:
+        return None  # the default rules need a contributing child (the runtime's default rollup too)
     # Default rules (SN 4.6.7): satisfied when all are satisfied, not satisfied when all are known.
     if _rule_applies({"child_activity_set": "all", "conditions": [{"condition": "satisfied"}]}, contributors):
         return True
@@ -274,6 +276,8 @@ def _progress(node: Node, children: list[tuple[Node, Tracking]]) -> Tri:
             return True
         if any(_rule_applies(r, contributors) for r in incomplete_rules):
             return False
+        return None
+    if not contributors:
         return None
     if _rule_applies({"child_activity_set": "all", "conditions": [{"condition": "completed"}]}, contributors):
         return True
@@ -311,20 +315,22 @@ def _skipped(child: Node, tracking: Tracking) -> bool:
 
 def _rule_applies(rule: dict[str, Any], children: list[tuple[Node, Tracking]]) -> bool:
     # RB.1.4: a rule fires when its child set holds; unknown children count as neither.
-    if not children:
-        return False
     return child_set_holds(rule, [_conditions(rule, child, tracking) for child, tracking in children])
 
 
 def child_set_holds(rule: dict[str, Any], results: list[Tri]) -> bool:
-    """RB.1.4's childActivitySet test on the children's condition results (minimumPercent is a fraction)."""
+    """RB.1.4's childActivitySet test on the children's condition results (minimumPercent is a fraction).
+
+    "all" holds when no contributing child's result is false or unknown, so also when no child contributes
+    (CTS RU-11, RU-15b: untracked children, rollupProgressCompletion="false", skipped under ifNotSkipped).
+    """
+    kind = rule.get("child_activity_set", "all")
+    if kind == "all":
+        return all(r is True for r in results)
     if not results:
         return False
     trues = sum(1 for r in results if r is True)
     falses = sum(1 for r in results if r is False)
-    kind = rule.get("child_activity_set", "all")
-    if kind == "all":
-        return trues == len(results)
     if kind == "any":
         return trues > 0
     if kind == "none":
