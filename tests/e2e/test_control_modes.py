@@ -13,7 +13,7 @@ from pathlib import Path
 from playwright.sync_api import Page
 
 from tests.e2e.conftest import LiveApi
-from tests.e2e.test_navigation import toc_button, wait_current
+from tests.e2e.test_navigation import current_item, toc_button, wait_current
 from tests.e2e.test_sequencing_conformance import build_package, call, launches, relaunch, set_values
 
 # CTS CM-02a's shape: three SCOs in a flow-only course.
@@ -64,6 +64,19 @@ RETRY_IF_KNOWN = """<item identifier="a1" identifierref="SCO"><title>A1</title><
 </item>
 <item identifier="a3" identifierref="SCO"><title>A3</title></item>
 <imsss:sequencing><imsss:controlMode choice="false" flow="true"/></imsss:sequencing>"""
+
+# CTS CM-07b's shape: a root that does not flow (choosing it delivers nothing) above a cluster that does.
+ROOT_WITHOUT_FLOW = """<item identifier="a1" identifierref="SCO"><title>A1</title></item>
+<item identifier="unit"><title>Unit</title>
+  <item identifier="u1" identifierref="SCO"><title>U1</title></item>
+  <imsss:sequencing><imsss:controlMode flow="true"/></imsss:sequencing>
+</item>"""
+
+# CTS CM-01's presentation: the package hides the LMS's Suspend All control on every SCO.
+HIDE_SUSPEND = """<adlnav:presentation><adlnav:navigationInterface>
+  <adlnav:hideLMSUI>suspendAll</adlnav:hideLMSUI>
+</adlnav:navigationInterface></adlnav:presentation>"""
+FLOW_HIDING_SUSPEND = FLOW.replace('<title>A1</title>', '<title>A1</title>' + HIDE_SUSPEND)
 
 
 def nav_state(page: Page) -> dict[str, bool]:
@@ -131,6 +144,63 @@ class TestChoice:
         assert call(page, "Terminate", "") == "true"
         toc_button(page, "unit").click()
         wait_current(page, "last", "API_1484_11")
+
+
+class TestChoiceValidity:
+    def test_a_root_that_does_not_flow_is_not_selectable_a_cluster_that_flows_is(self, live_api: LiveApi,
+                                                                                page: Page, tmp_path: Path):
+        # CTS CM-07b Act3: SB.2.9 enters a chosen cluster with the Flow Subprocess; from a root without flow it
+        # finds nothing to deliver, so the root is not offered; the unit flows to u1 and is.
+        package_id = live_api.import_package(build_package(tmp_path, "cts_cm07b_like", ROOT_WITHOUT_FLOW))
+        page.goto(live_api.open_session(package_id)["launch_url"])
+        toc_button(page, "a1").click()
+        wait_current(page, "a1", "API_1484_11")
+        page.wait_for_timeout(500)
+        assert page.locator("#toc-list li[data-item='org']").count() == 1
+        assert page.locator("#toc-list li[data-item='org'] > button:enabled").count() == 0
+        assert toc_button(page, "unit").is_enabled()
+        assert call(page, "GetValue", "adl.nav.request_valid.choice.{target=org}") == "false"
+        toc_button(page, "unit").click()
+        wait_current(page, "u1", "API_1484_11")
+
+
+class TestLeavingTheCourse:
+    def test_save_and_exit_resumes_and_exit_course_starts_a_new_attempt(self, live_api: LiveApi, page: Page,
+                                                                         tmp_path: Path):
+        # CTS CM-09ca: "Suspend All, then relaunch" resumes where the learner was; CM-09ba: "exit the course,
+        # then relaunch" starts a new attempt from the first activity.
+        package_id = live_api.import_package(build_package(tmp_path, "cts_cm09_like", FLOW))
+        relaunch(live_api, page, package_id, "a1")
+        suspend, exit_all = page.locator("#nav-exit"), page.locator("#nav-exit-all")
+        assert (suspend.inner_text(), exit_all.inner_text()) == ("Save and exit", "Exit course")
+        assert suspend.get_attribute("title") and exit_all.get_attribute("title")
+        terminate_with(page, "continue")
+        wait_current(page, "a2", "API_1484_11")
+        suspend.click()
+        page.wait_for_selector("#message:not([hidden])")
+        assert current_item(page) is None
+
+        relaunch(live_api, page, package_id, "a2")
+        assert call(page, "GetValue", "cmi.entry") == "resume"
+        page.locator("#nav-exit-all").click()
+        page.wait_for_selector("#message:not([hidden])")
+        assert current_item(page) is None
+
+        relaunch(live_api, page, package_id, "a1")
+        assert call(page, "GetValue", "cmi.entry") == "ab-initio"
+
+    def test_a_package_that_hides_suspend_all_keeps_only_exit_course(self, live_api: LiveApi, page: Page,
+                                                                      tmp_path: Path):
+        # adlnav:hideLMSUI suspendAll (most CTS packages): no Save and exit; Exit course still ends the attempt.
+        package_id = live_api.import_package(build_package(tmp_path, "cts_cm01_like", FLOW_HIDING_SUSPEND))
+        relaunch(live_api, page, package_id, "a1")
+        page.wait_for_timeout(500)
+        assert page.locator("#nav-exit").is_hidden()
+        assert page.locator("#nav-exit-all").is_visible()
+        page.locator("#nav-exit-all").click()
+        page.wait_for_selector("#message:not([hidden])")
+        relaunch(live_api, page, package_id, "a1")
+        assert call(page, "GetValue", "cmi.entry") == "ab-initio"
 
 
 class TestRequestsThatEndTheAttempt:

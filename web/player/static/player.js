@@ -434,13 +434,24 @@
     });
   }
 
+  // Two ways out of a sequenced course, as SCORM 2004 LMSs offer them (RTE "Suspend All" and "Exit All"):
+  // "Save and exit" suspends the attempt, the next launch resumes it; "Exit course" ends the attempt, the
+  // next launch starts a new one. ADL CTS CM-09ba ("exit ... and relaunch": activity 1 again) and CM-09ca
+  // ("Suspend All ... and relaunch": resumed). Without sequencing there is one Exit.
   function exitCourse() {
-    if (!sequenced) {
-      navigate("exit");
-      return;
+    navigate(sequenced ? "suspendAll" : "exit");
+  }
+
+  function exitAllCourse() {
+    if (sequenced) {
+      navigate("exitAll");
     }
+  }
+
+  // adl:hideLMSUI of the current activity (CAM 5.1.1.1): the controls the package asks the LMS not to show.
+  function hiddenLmsUi(control) {
     var hidden = (state.validity && state.validity.hideLmsUi) || [];
-    navigate(hidden.indexOf("suspendAll") >= 0 ? "exitAll" : "suspendAll");
+    return hidden.indexOf(control) >= 0;
   }
 
   function sequencingListeners() {
@@ -473,16 +484,19 @@
     var previous = document.getElementById("nav-previous");
     var next = document.getElementById("nav-continue");
     var exit = document.getElementById("nav-exit");
-    var hidden = (state.validity && state.validity.hideLmsUi) || [];
-    previous.hidden = hidden.indexOf("previous") >= 0;
-    next.hidden = hidden.indexOf("continue") >= 0;
-    exit.hidden = hidden.indexOf("exit") >= 0 && hidden.indexOf("suspendAll") >= 0;
+    var exitAll = document.getElementById("nav-exit-all");
+    previous.hidden = hiddenLmsUi("previous");
+    next.hidden = hiddenLmsUi("continue");
+    // Sequenced: "Save and exit" is the Suspend All control, "Exit course" the Exit All control, each hidden
+    // when the package hides its request. Unsequenced: the one Exit, hidden only with both exit and suspendAll.
+    exit.hidden = sequenced ? hiddenLmsUi("suspendAll") : hiddenLmsUi("exit") && hiddenLmsUi("suspendAll");
+    exitAll.hidden = !sequenced || hiddenLmsUi("exitAll");
     if (state.ended || state.navigating || !state.current) {
       previous.disabled = next.disabled = true;
-      exit.disabled = state.ended;
+      exit.disabled = exitAll.disabled = state.ended;
       return;
     }
-    exit.disabled = false;
+    exit.disabled = exitAll.disabled = false;
     if (sequenced) {
       previous.disabled = !flowAllowed("previous");
       next.disabled = !flowAllowed("continue");
@@ -745,6 +759,13 @@
     navigate("continue");
   });
   document.getElementById("nav-exit").addEventListener("click", exitCourse);
+  document.getElementById("nav-exit-all").addEventListener("click", exitAllCourse);
+  if (!sequenced) {
+    // One way out: the SCORM 1.2 / unsequenced exit.
+    var single = document.getElementById("nav-exit");
+    single.textContent = "Exit";
+    single.title = "Leave the course";
+  }
 
   function start() {
     if (!config.order.length) {
