@@ -41,9 +41,33 @@ def with_learner_globals(db: Session, learner: LearnerSession, saved: dict[str, 
         for objective_id, entry in entries.items():
             if isinstance(entry, dict):
                 merged[objective_id] = {**merged.get(objective_id, {}), **entry}
-    state = dict(own_state or {})
+    return with_global_map(dict(own_state or {}), merged)
+
+
+def with_global_map(state: dict[str, Any], merged: dict[str, Any]) -> dict[str, Any]:
+    """The state with the merged entries in each of the three copies scorm-again keeps of its global objective map.
+
+    scorm-again restores the sequencer's map (`sequencing.globalObjectiveMap`), then the suspension state's copy
+    (`suspensionState.globalObjectives`) over it, and reads the CMI copy (`globalObjectiveMap`) last: an entry
+    merged into one copy only is replaced by the starting course's own unknowns (ADL CTS CO-07b, OB-03c).
+    """
     state["sequencing"] = {**(state.get("sequencing") or {}), "globalObjectiveMap": merged}
+    suspension = state.get("suspensionState") if isinstance(state.get("suspensionState"), dict) else {}
+    state["suspensionState"] = {
+        **suspension,
+        "globalObjectives": _merged_into(suspension.get("globalObjectives"), merged),
+    }
+    state["globalObjectiveMap"] = _merged_into(state.get("globalObjectiveMap"), merged)
     return state
+
+
+def _merged_into(copy: Any, merged: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the map with the merged entries laid over its own, field by field (it may hold other entries)."""
+    entries = dict(copy) if isinstance(copy, dict) else {}
+    for objective_id, entry in merged.items():
+        own = entries.get(objective_id)
+        entries[objective_id] = {**(own if isinstance(own, dict) else {}), **entry}
+    return entries
 
 
 def _other_sessions(db: Session, learner: LearnerSession) -> list[LearnerSession]:

@@ -54,3 +54,26 @@ def test_a_course_whose_objectives_are_not_global_to_the_system_neither_reads_no
     save(player, closed, 2000, {"gObj-1": {"completionStatus": "incomplete"}})
     _, third = player.start(tenant, SINGLE, "learner-1")
     assert read(player, third)["gObj-1"]["completionStatus"] == "completed"
+
+
+def test_every_copy_of_the_global_map_carries_them(player, tenant):
+    # scorm-again keeps three copies of its global objective map in a saved state and restores the suspension
+    # state's copy over the sequencer's: an entry merged into one copy only was lost (ADL CTS CO-07b, OB-03c).
+    _, first = player.start(tenant, METADATA, "learner-1")
+    save(player, first, 1000, {"gObj-1": {"completionStatus": "completed", "completionStatusKnown": True}})
+    _, second = player.start(tenant, SINGLE, "learner-1")
+    own = {
+        "sequencing": {"globalObjectiveMap": {"own": {"progressMeasure": 0.5}}},
+        "suspensionState": {"globalObjectives": {"own": {"progressMeasure": 0.5}}, "activityTree": {"id": "root"}},
+        "globalObjectiveMap": {"cmi-only": {"completionStatus": "incomplete", "completionStatusKnown": True}},
+    }
+    response = player.client.post(second.url("state"), json={"state": own, "ts": 2000, "current": None})
+    assert response.json["stored"] is True
+    state = player.client.get(second.url("state")).json["state"]
+    shared = {"completionStatus": "completed", "completionStatusKnown": True}
+    assert state["sequencing"]["globalObjectiveMap"] == {"gObj-1": shared, "own": {"progressMeasure": 0.5}}
+    suspension = state["suspensionState"]
+    assert suspension["globalObjectives"] == {"gObj-1": shared, "own": {"progressMeasure": 0.5}}
+    assert suspension["activityTree"] == {"id": "root"}  # the rest of the suspension state is the course's own
+    assert state["globalObjectiveMap"]["gObj-1"] == shared
+    assert state["globalObjectiveMap"]["cmi-only"]["completionStatus"] == "incomplete"
