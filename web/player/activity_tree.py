@@ -136,6 +136,11 @@ _MAP_INFO = {
     "write_completion_status": "writeCompletionStatus", "write_progress_measure": "writeProgressMeasure",
     "update_attempt_data": "updateAttemptData",
 }  # fmt: skip
+# An `adlseq:mapInfo` maps only the ADL extension fields (scores, completion, progress); it has no satisfied
+# status or normalized measure to read or write (SCORM 2004 4th Ed. CAM, ADL sequencing extensions). scorm-again
+# defaults every read flag to true, so such a map would otherwise read the global's satisfaction too.
+_ADL_MAP_DEFAULTS = {"read_satisfied_status": False, "read_normalized_measure": False,
+                     "write_satisfied_status": False, "write_normalized_measure": False}  # fmt: skip
 _CHOICE_CONSIDERATIONS = {"prevent_activation": "preventActivation", "constrain_choice": "constrainChoice"}
 _THRESHOLD = {"completed_by_measure": "completedByMeasure", "min_progress_measure": "minProgressMeasure",
               "progress_weight": "progressWeight"}  # fmt: skip
@@ -233,7 +238,8 @@ def _rollup_rule(rule: dict[str, Any]) -> dict[str, Any]:
 
 def _objectives(seq: dict[str, Any]) -> dict[str, Any]:
     objectives = seq.get("objectives") or {}
-    adl_maps = {obj.get("objective_id"): obj.get("map_info") or [] for obj in seq.get("adl_objectives") or []}
+    adl_maps = {obj.get("objective_id"): [{**_ADL_MAP_DEFAULTS, **m} for m in obj.get("map_info") or []]
+                for obj in seq.get("adl_objectives") or []}  # fmt: skip
 
     def convert(objective: dict[str, Any]) -> dict[str, Any]:
         ident = objective.get("objective_id")

@@ -48,3 +48,31 @@ def test_a_primary_objective_without_an_id_is_kept_without_one():
     primary = settings()["children"][0]["primaryObjective"]
     assert "objectiveID" not in primary
     assert (primary["satisfiedByMeasure"], primary["minNormalizedMeasure"]) == (True, 0.6)
+
+
+ADL_MAP_MANIFEST = MANIFEST.replace(
+    b'xmlns:imsss="http://www.imsglobal.org/xsd/imsss">',
+    b'xmlns:imsss="http://www.imsglobal.org/xsd/imsss" xmlns:adlseq="http://www.adlnet.org/xsd/adlseq_v1p3">',
+).replace(
+    b"""          <imsss:primaryObjective satisfiedByMeasure="true">
+            <imsss:minNormalizedMeasure>0.6</imsss:minNormalizedMeasure>
+          </imsss:primaryObjective>
+        </imsss:objectives>""",
+    b"""          <imsss:primaryObjective objectiveID="obj1"/>
+        </imsss:objectives>
+        <adlseq:objectives><adlseq:objective objectiveID="obj1">
+          <adlseq:mapInfo targetObjectiveID="g1" readCompletionStatus="true" writeCompletionStatus="true"/>
+        </adlseq:objective></adlseq:objectives>""",
+)
+
+
+def test_an_adl_map_neither_reads_nor_writes_satisfaction():
+    # CTS CM-13: an adlseq:mapInfo maps scores, completion and progress only; scorm-again defaults its read flags
+    # to true, so without these the global's (unknown) satisfaction would be read through it.
+    manifest = extract_manifest(ADL_MAP_MANIFEST, {"sco.html", "imsmanifest.xml"}).to_dict()
+    cluster = activity_tree.sequencing_settings(manifest)["activityTree"]["children"][0]
+    (adl_map,) = cluster["primaryObjective"]["mapInfo"]
+    assert adl_map["targetObjectiveID"] == "g1"
+    assert (adl_map["readCompletionStatus"], adl_map["writeCompletionStatus"]) == (True, True)
+    flags = ("readSatisfiedStatus", "readNormalizedMeasure", "writeSatisfiedStatus", "writeNormalizedMeasure")
+    assert [adl_map[f] for f in flags] == [False, False, False, False]
